@@ -192,7 +192,7 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 			slog.String("route", route),
 			slog.Int("status", status),
 			slog.Int64("bytes", size),
-			slog.Duration("took", took),
+			slog.Float64("took_ms", float64(took.Microseconds())/1000),
 			slog.String("client_ip", c.RealIP()),
 		}
 		if err != nil && status >= 500 {
