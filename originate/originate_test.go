@@ -90,7 +90,9 @@ func (p *scriptPBX) ListChannels(context.Context) ([]centralita.ChannelInfo, err
 	return out, nil
 }
 
-func (p *scriptPBX) ListEndpoints(context.Context) ([]centralita.EndpointInfo, error) { return nil, nil }
+func (p *scriptPBX) ListEndpoints(context.Context) ([]centralita.EndpointInfo, error) {
+	return nil, nil
+}
 
 func (p *scriptPBX) Endpoint(_ context.Context, name string) (centralita.EndpointInfo, error) {
 	p.mu.Lock()
