@@ -55,3 +55,25 @@ type OriginationService interface {
 	// FindOpenOriginations lists jobs not yet final, for recovery on start.
 	FindOpenOriginations(ctx context.Context) ([]*Origination, error)
 }
+
+// OriginationRequest is one click-to-call request (eXpand originateCall).
+type OriginationRequest struct {
+	Src, SrcCallerID string
+	Dst, DstCallerID string
+	// Timeout is how long each leg rings; 0 means the engine's default.
+	Timeout time.Duration
+	// CallInfo is kept with the job and written to the legs' CDR userfield.
+	CallInfo string
+	// KeyID is the access key that asked, for the record.
+	KeyID int64
+}
+
+// CallOriginator runs click-to-call jobs.
+type CallOriginator interface {
+	// Originate starts a job and returns it (RINGING, or already final).
+	Originate(ctx context.Context, req OriginationRequest) (*Origination, error)
+	// OriginationStatus is the job's status, OriginationUnknown once forgotten.
+	OriginationStatus(ctx context.Context, id string) (OriginationStatus, error)
+	// CancelOrigination ends a job in progress; ENOTFOUND when there is none.
+	CancelOrigination(ctx context.Context, id string) error
+}

@@ -53,18 +53,6 @@ type CDRFinder interface {
 	FindCDRs(ctx context.Context, filter centralita.CDRFilter) ([]*centralita.CDR, error)
 }
 
-// Request is one originateCall.
-type Request struct {
-	Src, SrcCallerID string
-	Dst, DstCallerID string
-	// Timeout is how long each leg rings; 0 means the default.
-	Timeout time.Duration
-	// CallInfo is kept with the job and written to both legs' CDR userfield.
-	CallInfo string
-	// KeyID is the access key that asked, for the record.
-	KeyID int64
-}
-
 // Engine runs origination jobs.
 type Engine struct {
 	cfg Config
@@ -91,6 +79,8 @@ type job struct {
 	bridged      bool
 	cancelled    bool
 }
+
+var _ centralita.CallOriginator = (*Engine)(nil)
 
 // New returns an engine; Start it before originating.
 func New(cfg Config) *Engine {
@@ -173,7 +163,7 @@ func (e *Engine) loop(ctx context.Context) {
 
 // Originate starts a job and returns it with status RINGING, or OFFHOOK when
 // the source extension is already in use.
-func (e *Engine) Originate(ctx context.Context, r Request) (*centralita.Origination, error) {
+func (e *Engine) Originate(ctx context.Context, r centralita.OriginationRequest) (*centralita.Origination, error) {
 	if err := e.validate(&r); err != nil {
 		return nil, err
 	}
@@ -221,7 +211,7 @@ func (e *Engine) Originate(ctx context.Context, r Request) (*centralita.Originat
 	return &o, nil
 }
 
-func (e *Engine) validate(r *Request) error {
+func (e *Engine) validate(r *centralita.OriginationRequest) error {
 	for _, f := range []struct{ name, v string }{{"src", r.Src}, {"dst", r.Dst}} {
 		if !dialable.MatchString(f.v) {
 			return centralita.Errorf(centralita.EINVALID, "%s %q: want an extension or number of 1 to 40 digits, *, # or a leading +", f.name, f.v)
@@ -282,9 +272,9 @@ func (e *Engine) pbx(ctx context.Context, fn func(ctx context.Context) error) er
 	return fn(ctx)
 }
 
-// Status returns a job's status: its live status while it runs and for
+// OriginationStatus returns a job's status: its live status while it runs and for
 // Retention after it ends, then OriginationUnknown.
-func (e *Engine) Status(ctx context.Context, id string) (centralita.OriginationStatus, error) {
+func (e *Engine) OriginationStatus(ctx context.Context, id string) (centralita.OriginationStatus, error) {
 	e.mu.Lock()
 	j, ok := e.jobs[id]
 	var st centralita.OriginationStatus
@@ -314,9 +304,9 @@ func (e *Engine) Status(ctx context.Context, id string) (centralita.OriginationS
 	return o.Status, nil
 }
 
-// Cancel ends a job that is ringing or talking; ENOTFOUND when the job is
+// CancelOrigination ends a job that is ringing or talking; ENOTFOUND when the job is
 // unknown or already over.
-func (e *Engine) Cancel(ctx context.Context, id string) error {
+func (e *Engine) CancelOrigination(ctx context.Context, id string) error {
 	e.mu.Lock()
 	j, ok := e.jobs[id]
 	if !ok || j.o.Status.Final() {

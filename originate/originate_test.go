@@ -167,14 +167,14 @@ func (h *harness) start(t *testing.T) {
 func (h *harness) waitStatus(t *testing.T, id string, want centralita.OriginationStatus) {
 	t.Helper()
 	require.Eventually(t, func() bool {
-		st, err := h.eng.Status(context.Background(), id)
+		st, err := h.eng.OriginationStatus(context.Background(), id)
 		return err == nil && st == want
 	}, 5*time.Second, 2*time.Millisecond, "job %s never reached status %d", id, want)
 }
 
 func call(t *testing.T, h *harness, src, dst string) *centralita.Origination {
 	t.Helper()
-	o, err := h.eng.Originate(context.Background(), originate.Request{Src: src, SrcCallerID: "Juan Perez", Dst: dst, DstCallerID: "Netgate", Timeout: 20 * time.Second, CallInfo: "01-43-1"})
+	o, err := h.eng.Originate(context.Background(), centralita.OriginationRequest{Src: src, SrcCallerID: "Juan Perez", Dst: dst, DstCallerID: "Netgate", Timeout: 20 * time.Second, CallInfo: "01-43-1"})
 	require.NoError(t, err)
 	return o
 }
@@ -247,7 +247,7 @@ func (h *harness) waitDialled(n int) {
 // waitStatusNoT polls without a *testing.T, for use inside scripts.
 func (h *harness) waitStatusNoT(id string, want centralita.OriginationStatus) {
 	for range 1000 {
-		if st, _ := h.eng.Status(context.Background(), id); st == want {
+		if st, _ := h.eng.OriginationStatus(context.Background(), id); st == want {
 			return
 		}
 		time.Sleep(time.Millisecond)
@@ -292,7 +292,7 @@ func TestOriginationOffhookAndFailures(t *testing.T) {
 	o = call(t, h, "103", "5551234")
 	require.Equal(t, centralita.OriginationCongestion, o.Status)
 
-	for _, bad := range []originate.Request{
+	for _, bad := range []centralita.OriginationRequest{
 		{Src: "", Dst: "5551234"},
 		{Src: "101", Dst: "55a1234"},
 		{Src: "101", Dst: "5551234", Timeout: time.Hour},
@@ -306,8 +306,8 @@ func TestOriginationOffhookAndFailures(t *testing.T) {
 func TestOriginationCancelAndRetention(t *testing.T) {
 	h := newHarness(t)
 	o := call(t, h, "101", "5551234")
-	require.NoError(t, h.eng.Cancel(context.Background(), o.ID))
-	st, err := h.eng.Status(context.Background(), o.ID)
+	require.NoError(t, h.eng.CancelOrigination(context.Background(), o.ID))
+	st, err := h.eng.OriginationStatus(context.Background(), o.ID)
 	require.NoError(t, err)
 	require.Equal(t, centralita.OriginationHungup, st)
 	require.Eventually(t, func() bool {
@@ -315,14 +315,14 @@ func TestOriginationCancelAndRetention(t *testing.T) {
 		defer h.pbx.mu.Unlock()
 		return len(h.pbx.live) == 0
 	}, 5*time.Second, time.Millisecond, "cancel hangs the ringing source up")
-	require.Equal(t, centralita.ENOTFOUND, centralita.ErrorKind(h.eng.Cancel(context.Background(), o.ID)))
-	require.Equal(t, centralita.ENOTFOUND, centralita.ErrorKind(h.eng.Cancel(context.Background(), "nope")))
+	require.Equal(t, centralita.ENOTFOUND, centralita.ErrorKind(h.eng.CancelOrigination(context.Background(), o.ID)))
+	require.Equal(t, centralita.ENOTFOUND, centralita.ErrorKind(h.eng.CancelOrigination(context.Background(), "nope")))
 
 	h.advance(59 * time.Second)
 	h.waitStatus(t, o.ID, centralita.OriginationHungup)
 	h.advance(2 * time.Second)
 	h.waitStatus(t, o.ID, centralita.OriginationUnknown)
-	st, err = h.eng.Status(context.Background(), "never-existed")
+	st, err = h.eng.OriginationStatus(context.Background(), "never-existed")
 	require.NoError(t, err)
 	require.Equal(t, centralita.OriginationUnknown, st)
 }
