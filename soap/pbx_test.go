@@ -15,7 +15,9 @@ import (
 
 // fakeCalls is a CallOriginator that remembers requests; job "busy1" is
 // finished with BUSY and "gone" is unknown.
-type fakeCalls struct{ got []centralita.OriginationRequest }
+type fakeCalls struct {
+	got []centralita.OriginationRequest
+}
 
 func (f *fakeCalls) Originate(_ context.Context, r centralita.OriginationRequest) (*centralita.Origination, error) {
 	if r.Src == "" {
