@@ -77,6 +77,9 @@ type OriginateRequest struct {
 	AppArgs []string
 	// Variables are set on the channel, e.g. "CDR(userfield)".
 	Variables map[string]string
+	// Originator is the id of the channel this call is made for; the new
+	// channel shares its linkedid, so both legs' CDRs belong to one call.
+	Originator string
 }
 
 // ChannelInfo is a live channel as the PBX lists it.

@@ -7,8 +7,9 @@ import (
 	"github.com/centralita/centralita"
 )
 
-// handle applies one channel event. State changes happen under the lock;
-// PBX requests are made after it is released.
+// handle applies one channel event. State changes happen in order, under
+// the lock; the PBX requests they call for run after it is released, in
+// their own goroutine, so one slow request never holds up other calls.
 func (e *Engine) handle(ctx context.Context, ev centralita.ChannelEvent) {
 	switch ev.Type {
 	case centralita.PBXReconnected:
@@ -32,9 +33,19 @@ func (e *Engine) handle(ctx context.Context, ev centralita.ChannelEvent) {
 		next = e.gone(ctx, j, isSrc, ev.Cause)
 	}
 	e.mu.Unlock()
-	if next != nil {
-		next()
+	e.async(next)
+}
+
+// async runs PBX work in the background; Close waits for it.
+func (e *Engine) async(fn func()) {
+	if fn == nil {
+		return
 	}
+	e.work.Add(1)
+	go func() {
+		defer e.work.Done()
+		fn()
+	}()
 }
 
 // entered handles a leg answering; it returns the PBX work to do unlocked.
@@ -76,18 +87,23 @@ func (e *Engine) dialDst(ctx context.Context, j *job, o centralita.Origination) 
 			ChannelID: o.DstChannel, Endpoint: e.endpoint(o.Dst),
 			CallerIDName: o.DstCallerID, CallerIDNumber: o.Src, Timeout: time.Duration(o.TimeoutSec) * time.Second,
 			AppArgs: []string{"originate", o.ID, "dst"}, Variables: cdrVars(o.CallInfo),
+			Originator: o.SrcChannel,
 		})
 	})
 	if err == nil || e.channelExists(ctx, o.DstChannel) {
+		e.mu.Lock()
+		cancelled := j.o.Status.Final() && !j.dstGone
+		e.mu.Unlock()
+		if cancelled { // the job ended while the destination was being dialled
+			e.hangup(ctx, o.DstChannel)
+		}
 		return
 	}
 	e.cfg.Logger.Warn("originate: destination could not be dialled", "job", o.ID, "dst", o.Dst, "err", err)
 	e.mu.Lock()
 	next := e.gone(ctx, j, false, 0)
 	e.mu.Unlock()
-	if next != nil {
-		next()
-	}
+	e.async(next)
 }
 
 // bridge joins both answered legs in a mixing bridge.
@@ -103,10 +119,19 @@ func (e *Engine) bridge(ctx context.Context, j *job, o centralita.Origination) {
 	})
 	e.mu.Lock()
 	j.bridged = true // destroyed with the job, even if only partly built
-	if err != nil {
+	switch {
+	case centralita.ErrorKind(err) == centralita.ENOTFOUND:
+		// A leg hung up before it could be bridged: its hangup event
+		// settles the status; the other leg is hung up below.
+		e.cfg.Logger.Info("originate: a leg left before bridging", "job", o.ID, "err", err)
+		e.mu.Unlock()
+		e.hangup(ctx, o.SrcChannel)
+		e.hangup(ctx, o.DstChannel)
+		return
+	case err != nil:
 		e.cfg.Logger.Warn("originate: bridging failed", "job", o.ID, "err", err)
 		e.finish(ctx, j, centralita.OriginationCongestion, 0)
-	} else if !j.o.Status.Final() {
+	case !j.o.Status.Final():
 		now := e.cfg.Now()
 		j.o.Status, j.o.AnsweredAt = centralita.OriginationAnswer, &now
 		e.save(ctx, j)

@@ -53,7 +53,9 @@ type CDRFinder interface {
 	FindCDRs(ctx context.Context, filter centralita.CDRFilter) ([]*centralita.CDR, error)
 }
 
-// Engine runs origination jobs.
+// Engine runs origination jobs. The source leg presents "srcCallerID" <src>
+// (so its CDR names the originating party), the destination leg
+// "dstCallerID" <src>; both carry callinfo in CDR(userfield).
 type Engine struct {
 	cfg Config
 
@@ -63,6 +65,7 @@ type Engine struct {
 	// unsaved holds jobs whose last write failed, retried every RetryInterval.
 	unsaved map[string]centralita.Origination
 
+	work     sync.WaitGroup // PBX requests in flight
 	events   <-chan centralita.ChannelEvent
 	unsub    func()
 	done     chan struct{}
@@ -140,6 +143,7 @@ func (e *Engine) Close() {
 	e.stopLoop()
 	e.unsub()
 	<-e.done
+	e.work.Wait()
 }
 
 func (e *Engine) loop(ctx context.Context) {
@@ -193,7 +197,7 @@ func (e *Engine) Originate(ctx context.Context, r centralita.OriginationRequest)
 	err := e.pbx(ctx, func(ctx context.Context) error {
 		return e.cfg.PBX.Originate(ctx, centralita.OriginateRequest{
 			ChannelID: j.o.SrcChannel, Endpoint: e.endpoint(r.Src),
-			CallerIDName: r.SrcCallerID, CallerIDNumber: r.Dst, Timeout: r.Timeout,
+			CallerIDName: r.SrcCallerID, CallerIDNumber: r.Src, Timeout: r.Timeout,
 			AppArgs: []string{"originate", id, "src"}, Variables: cdrVars(r.CallInfo),
 		})
 	})
