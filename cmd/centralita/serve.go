@@ -17,6 +17,7 @@ import (
 	"github.com/centralita/centralita"
 	"github.com/centralita/centralita/auth"
 	"github.com/centralita/centralita/rest"
+	"github.com/centralita/centralita/soap"
 	"github.com/centralita/centralita/store"
 )
 
@@ -32,6 +33,9 @@ type serveConfig struct {
 	logFormat, logLevel                  string
 	drain                                time.Duration
 	location                             *time.Location
+	trunkEndpoint                        string
+	jobRetention                         time.Duration
+	sim                                  simFlags
 }
 
 func (e env) serveFlags(args []string) (*serveConfig, error) {
@@ -52,6 +56,9 @@ func (e env) serveFlags(args []string) (*serveConfig, error) {
 	fs.StringVar(&c.logFormat, "log-format", "auto", "log format: auto (text on a terminal, JSON otherwise), text or json")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.DurationVar(&c.drain, "drain-timeout", 15*time.Second, "how long shutdown waits for in-flight requests")
+	fs.StringVar(&c.trunkEndpoint, "trunk-endpoint", "PJSIP/%s@trunk", "how outside numbers are dialled (fmt template; extensions of 2 to 5 digits dial PJSIP/EXT)")
+	fs.DurationVar(&c.jobRetention, "origination-retention", 60*time.Second, "how long a finished originateCall job's status is still answered")
+	c.sim.register(fs)
 	if err := e.parse(fs, args); err != nil {
 		return nil, err
 	}
@@ -90,15 +97,17 @@ func (e env) serve(ctx context.Context, args []string) error {
 	if err := e.bootstrap(ctx, c.dataDir, keys, users, logger); err != nil {
 		return err
 	}
-	if c.ariURL != "" {
-		logger.Warn("--ari-url is accepted but telephony is not wired in this release yet", "ari_url", c.ariURL)
-	}
-
 	authn := auth.New(auth.Config{Keys: keys, Users: users, Logger: logger})
 	authCtx, stopAuth := context.WithCancel(context.WithoutCancel(ctx))
 	authDone := make(chan struct{})
 	go func() { authn.Run(authCtx); close(authDone) }()
 	defer func() { stopAuth(); <-authDone }()
+
+	tel, err := startTelephony(ctx, c, db, logger)
+	if err != nil {
+		return err
+	}
+	defer tel.close()
 
 	var origins []string
 	for _, o := range strings.Split(c.corsOrigins, ",") {
@@ -110,7 +119,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 		Listen: c.listen, TLSCert: c.tlsCert, TLSKey: c.tlsKey,
 		MaxBodyBytes: c.maxBody, CORSOrigins: origins, TrustProxyHeaders: c.trustProxy,
 		Auth:         authn,
-		Checks:       []rest.HealthCheck{{Name: "database", Check: db.Ping}},
+		Checks:       []rest.HealthCheck{{Name: "database", Check: db.Ping}, {Name: "ari", Check: tel.client.Check}},
 		Collectors:   []prometheus.Collector{collectors.NewDBStatsCollector(db.SQL(), "centralita")},
 		Logger:       logger,
 		DrainTimeout: c.drain,
@@ -118,6 +127,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	srv.Mount(soap.Path, tel.soapServer(c, db, authn, logger))
 	if err := srv.Open(); err != nil {
 		return err
 	}
