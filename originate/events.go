@@ -146,37 +146,26 @@ func (e *Engine) bridge(ctx context.Context, j *job, o centralita.Origination) {
 
 // gone handles a leg ending with a Q.850 cause (0 when unknown).
 func (e *Engine) gone(ctx context.Context, j *job, isSrc bool, cause int) func() {
-	var other string
+	// This leg, and the other one while it is still up.
+	up, gone, failure := j.dstUp, &j.dstGone, dstFailure
+	other, otherLive := j.o.SrcChannel, !j.srcGone
 	if isSrc {
-		if j.srcGone {
-			return nil
-		}
-		j.srcGone = true
-		switch {
-		case j.o.Status.Final():
-		case !j.srcUp:
-			e.finish(ctx, j, srcFailure(cause), cause)
-		default:
-			e.finish(ctx, j, centralita.OriginationHungup, cause)
-		}
-		if j.dstDialed && !j.dstGone {
-			other = j.o.DstChannel
-		}
-	} else {
-		if j.dstGone {
-			return nil
-		}
-		j.dstGone = true
-		switch {
-		case j.o.Status.Final():
-		case !j.dstUp:
-			e.finish(ctx, j, dstFailure(cause), cause)
-		default:
-			e.finish(ctx, j, centralita.OriginationHungup, cause)
-		}
-		if !j.srcGone {
-			other = j.o.SrcChannel
-		}
+		up, gone, failure = j.srcUp, &j.srcGone, srcFailure
+		other, otherLive = j.o.DstChannel, j.dstDialed && !j.dstGone
+	}
+	if *gone {
+		return nil
+	}
+	*gone = true
+	switch {
+	case j.o.Status.Final():
+	case !up:
+		e.finish(ctx, j, failure(cause), cause)
+	default:
+		e.finish(ctx, j, centralita.OriginationHungup, cause)
+	}
+	if !otherLive {
+		other = ""
 	}
 	over := j.srcGone && (j.dstGone || !j.dstDialed)
 	bridge := ""
