@@ -91,7 +91,7 @@ func startTelephony(ctx context.Context, c *serveConfig, db *store.DB, logger *s
 	return t, nil
 }
 
-// mountSOAP serves the eXpand SOAP apiws with its PBX operations.
+// soapServer is the eXpand SOAP apiws with its PBX operations.
 func (t *telephony) soapServer(c *serveConfig, db *store.DB, authn *auth.Service, logger *slog.Logger) *soap.Server {
 	s := soap.NewServer(soap.Config{Auth: authn, Logger: logger.With("component", "soap"), MaxBodyBytes: 1 << 20})
 	s.RegisterPBX(soap.PBXConfig{Calls: t.calls, CDRs: store.NewCDRService(db), Endpoints: t.client, Location: c.location})
