@@ -51,16 +51,14 @@ func (e *Engine) reconcile(ctx context.Context) {
 	}
 	var events []centralita.ChannelEvent
 	e.mu.Lock()
+	type leg struct {
+		id       string
+		up, gone bool
+	}
 	for _, j := range e.jobs {
-		legs := []struct {
-			id       string
-			up, gone bool
-		}{{j.o.SrcChannel, j.srcUp, j.srcGone}}
+		legs := []leg{{j.o.SrcChannel, j.srcUp, j.srcGone}}
 		if j.dstDialed {
-			legs = append(legs, struct {
-				id       string
-				up, gone bool
-			}{j.o.DstChannel, j.dstUp, j.dstGone})
+			legs = append(legs, leg{j.o.DstChannel, j.dstUp, j.dstGone})
 		}
 		for _, l := range legs {
 			state, alive := live[l.id]

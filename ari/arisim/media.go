@@ -182,34 +182,25 @@ func (s *Server) bridgeHelper(b *bridge, prefix string) {
 }
 
 // stopMedia ends the playbacks and the recording of a channel that hangs up.
-func (s *Server) stopMedia(c *channel) {
-	for len(c.playQ) > 0 {
-		pb := c.playQ[0]
-		if pb.state == "queued" {
-			c.playQ = c.playQ[1:]
-			delete(s.st.playbacks, pb.id)
-			continue
-		}
-		s.finishPlayback(pb, "done")
-	}
-	if c.recording != nil {
-		s.finishRecording(c.recording, "done")
-	}
-}
+func (s *Server) stopMedia(c *channel) { s.stopQueuedMedia(&c.playQ, c.recording) }
 
 // stopBridgeMedia ends the playbacks and recording of a bridge.
-func (s *Server) stopBridgeMedia(b *bridge) {
-	for len(b.playQ) > 0 {
-		pb := b.playQ[0]
+func (s *Server) stopBridgeMedia(b *bridge) { s.stopQueuedMedia(&b.playQ, b.recording) }
+
+// stopQueuedMedia drops the queued playbacks, finishes the playing one and
+// the recording, for a channel or a bridge.
+func (s *Server) stopQueuedMedia(playQ *[]*playback, rec *liveRecording) {
+	for len(*playQ) > 0 {
+		pb := (*playQ)[0]
 		if pb.state == "queued" {
-			b.playQ = b.playQ[1:]
+			*playQ = (*playQ)[1:]
 			delete(s.st.playbacks, pb.id)
 			continue
 		}
 		s.finishPlayback(pb, "done")
 	}
-	if b.recording != nil {
-		s.finishRecording(b.recording, "done")
+	if rec != nil {
+		s.finishRecording(rec, "done")
 	}
 }
 

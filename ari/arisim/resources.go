@@ -1,7 +1,9 @@
 package arisim
 
 import (
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -265,11 +267,7 @@ func validDeviceState(st string) bool {
 func deviceJSON(name, st string) []byte { return newObj().str("name", name).str("state", st).bytes() }
 
 func (s *Server) listDeviceStates(*http.Request, params) *resp {
-	names := make([]string, 0, len(s.st.devStates))
-	for n := range s.st.devStates {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(s.st.devStates))
 	items := make([][]byte, 0, len(names))
 	for _, n := range names {
 		items = append(items, deviceJSON(n, s.st.devStates[n]))
@@ -324,11 +322,7 @@ func mailboxJSON(name string, v [2]int) []byte {
 }
 
 func (s *Server) listMailboxes(*http.Request, params) *resp {
-	names := make([]string, 0, len(s.st.mailboxes))
-	for n := range s.st.mailboxes {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(s.st.mailboxes))
 	items := make([][]byte, 0, len(names))
 	for _, n := range names {
 		items = append(items, mailboxJSON(n, s.st.mailboxes[n]))
