@@ -128,6 +128,13 @@ type EndpointLister interface {
 	Endpoint(ctx context.Context, name string) (EndpointInfo, error)
 }
 
+// DeviceStater reads Asterisk device states.
+type DeviceStater interface {
+	// DeviceState returns the state of a device such as "PJSIP/101":
+	// NOT_INUSE, INUSE, BUSY, RINGING, RINGINUSE, ONHOLD, UNAVAILABLE, UNKNOWN, INVALID.
+	DeviceState(ctx context.Context, device string) (string, error)
+}
+
 // EventSource delivers channel events of our application, in order, without
 // dropping any; cancel stops the delivery and closes the channel.
 type EventSource interface {
@@ -141,5 +148,6 @@ type PBX interface {
 	Bridger
 	ChannelLister
 	EndpointLister
+	DeviceStater
 	EventSource
 }

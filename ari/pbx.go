@@ -227,3 +227,18 @@ func (c *Client) Endpoint(ctx context.Context, name string) (centralita.Endpoint
 	}
 	return raw.info(), nil
 }
+
+// DeviceState returns the device state of "TECH/resource" (GET
+// /deviceStates/{device}), e.g. INUSE for a phone with a call or off-hook.
+func (c *Client) DeviceState(ctx context.Context, device string) (string, error) {
+	if device == "" {
+		return "", centralita.Errorf(centralita.EINVALID, "device state: a device name is required")
+	}
+	var raw struct {
+		State string `json:"state"`
+	}
+	if err := c.do(ctx, "device state "+device, http.MethodGet, "deviceStates/"+seg(device), nil, nil, &raw); err != nil {
+		return "", err
+	}
+	return raw.State, nil
+}

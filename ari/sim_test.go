@@ -325,3 +325,17 @@ func TestSimBridgeAndMedia(t *testing.T) {
 	e.until("leg-a", centralita.ChannelHungup)
 	e.until("leg-b", centralita.ChannelHungup)
 }
+
+func TestSimDeviceState(t *testing.T) {
+	e := newSimEnv(t)
+	ctx := context.Background()
+	st, err := e.client.DeviceState(ctx, "PJSIP/105")
+	require.NoError(t, err)
+	require.Equal(t, "NOT_INUSE", st)
+	e.control(http.MethodPut, "/sim/endpoints/105", map[string]any{"offhook": true})
+	st, err = e.client.DeviceState(ctx, "PJSIP/105")
+	require.NoError(t, err)
+	require.Equal(t, "INUSE", st, "an off-hook phone is in use")
+	_, err = e.client.DeviceState(ctx, "")
+	require.Equal(t, centralita.EINVALID, centralita.ErrorKind(err))
+}

@@ -243,17 +243,31 @@ func (e *Engine) endpoint(number string) string {
 	return fmt.Sprintf(e.cfg.ExternalEndpoint, number)
 }
 
-// srcInUse reports whether the source is an extension with a call on it.
+// srcInUse reports whether the source is an extension that is busy already:
+// a call on its endpoint, or a device state of in use, busy or on hold (a
+// phone off-hook), so that 7 OFFHOOK is reached without ringing it.
 func (e *Engine) srcInUse(ctx context.Context, src string) bool {
 	if !e.cfg.ExtensionPattern.MatchString(src) {
 		return false
 	}
+	name := e.endpoint(src)
 	var ep centralita.EndpointInfo
+	var state string
 	err := e.pbx(ctx, func(ctx context.Context) (err error) {
-		ep, err = e.cfg.PBX.Endpoint(ctx, e.endpoint(src))
+		if ep, err = e.cfg.PBX.Endpoint(ctx, name); err != nil || len(ep.ChannelIDs) > 0 {
+			return err
+		}
+		state, err = e.cfg.PBX.DeviceState(ctx, name)
 		return err
 	})
-	return err == nil && len(ep.ChannelIDs) > 0
+	if err != nil {
+		return false // not knowable: ring it, and a busy answer still gives OFFHOOK
+	}
+	switch state {
+	case "INUSE", "BUSY", "RINGINUSE", "ONHOLD":
+		return true
+	}
+	return len(ep.ChannelIDs) > 0
 }
 
 func (e *Engine) channelExists(ctx context.Context, id string) bool {

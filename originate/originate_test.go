@@ -27,11 +27,12 @@ type scriptPBX struct {
 	bridges    map[string][]string
 	live       map[string]string // channel id → state
 	inUse      map[string]bool   // endpoint → has a channel
+	offhook    map[string]bool   // device → INUSE with no channel
 	failNext   error
 }
 
 func newScriptPBX() *scriptPBX {
-	return &scriptPBX{events: make(chan centralita.ChannelEvent, 100), bridges: map[string][]string{}, live: map[string]string{}, inUse: map[string]bool{}}
+	return &scriptPBX{events: make(chan centralita.ChannelEvent, 100), bridges: map[string][]string{}, live: map[string]string{}, inUse: map[string]bool{}, offhook: map[string]bool{}}
 }
 
 func (p *scriptPBX) Originate(_ context.Context, r centralita.OriginateRequest) error {
@@ -102,6 +103,15 @@ func (p *scriptPBX) Endpoint(_ context.Context, name string) (centralita.Endpoin
 		ep.ChannelIDs = []string{"other"}
 	}
 	return ep, nil
+}
+
+func (p *scriptPBX) DeviceState(_ context.Context, name string) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.offhook[name] {
+		return "INUSE", nil
+	}
+	return "NOT_INUSE", nil
 }
 
 func (p *scriptPBX) Subscribe() (<-chan centralita.ChannelEvent, func()) { return p.events, func() {} }
@@ -287,6 +297,10 @@ func TestOriginationOffhookAndFailures(t *testing.T) {
 	o := call(t, h, "102", "5551234")
 	require.Equal(t, centralita.OriginationOffhook, o.Status)
 	require.Empty(t, h.pbx.endpointsDialled(), "an in-use source is not rung")
+	h.pbx.offhook["PJSIP/104"] = true
+	o = call(t, h, "104", "5551234")
+	require.Equal(t, centralita.OriginationOffhook, o.Status, "an off-hook source (device INUSE) is not rung")
+	require.Empty(t, h.pbx.endpointsDialled())
 
 	h.pbx.failNext = centralita.Errorf(centralita.EUNAVAILABLE, "endpoint not registered")
 	o = call(t, h, "103", "5551234")
