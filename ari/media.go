@@ -202,3 +202,15 @@ func (c *Client) GetVariable(ctx context.Context, channelID, name string) (strin
 	}
 	return v.Value, nil
 }
+
+// StartBridgeMOH plays music on hold of class to a bridge (centralita.MediaController).
+func (c *Client) StartBridgeMOH(ctx context.Context, bridgeID, class string) error {
+	return c.StartMOH(ctx, BridgeTarget(bridgeID), class)
+}
+
+// PlayChannel starts playing media to a channel without waiting for the end
+// (centralita.MediaController); the playback id is chosen by Asterisk.
+func (c *Client) PlayChannel(ctx context.Context, channelID string, media ...string) error {
+	_, err := c.Play(ctx, ChannelTarget(channelID), "", media...)
+	return err
+}

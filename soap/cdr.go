@@ -103,39 +103,20 @@ func (p *pbxOps) cdrCustom(ctx context.Context, r *Request) (any, error) {
 	return xmlDocument(doc)
 }
 
-// period reads inicio and fin in the configured zone. Both take
-// "YYYY-MM-DD HH:MM:SS" or "YYYY-MM-DD"; fin is inclusive (to the second, or
-// to the end of the day for a bare date).
+// period reads inicio and fin in the configured zone, as every report
+// does (readPeriod): fin is inclusive, to the second or to the end of the
+// day for a bare date.
 func (p *pbxOps) period(inicio, fin string) (from, to time.Time, err error) {
-	from, _, err = p.parseDate("inicio", inicio)
-	if err != nil {
-		return
-	}
-	var dateOnly bool
-	to, dateOnly, err = p.parseDate("fin", fin)
-	if err != nil {
-		return
-	}
-	if dateOnly {
-		to = to.AddDate(0, 0, 1)
-	} else {
-		to = to.Add(time.Second)
-	}
-	if !to.After(from) {
+	r, st := readPeriod(inicio, fin, p.cfg.Location)
+	switch st {
+	case periodBadStart:
+		err = centralita.Errorf(centralita.EINVALID, "inicio %q: want YYYY-MM-DD HH:MM:SS", strings.TrimSpace(inicio))
+	case periodBadEnd:
+		err = centralita.Errorf(centralita.EINVALID, "fin %q: want YYYY-MM-DD HH:MM:SS", strings.TrimSpace(fin))
+	case periodEmpty:
 		err = centralita.Errorf(centralita.EINVALID, "fin %q is before inicio %q", fin, inicio)
 	}
-	return
-}
-
-func (p *pbxOps) parseDate(name, v string) (time.Time, bool, error) {
-	v = strings.TrimSpace(v)
-	if t, err := time.ParseInLocation(dateLayout, v, p.cfg.Location); err == nil {
-		return t, false, nil
-	}
-	if t, err := time.ParseInLocation("2006-01-02", v, p.cfg.Location); err == nil {
-		return t, true, nil
-	}
-	return time.Time{}, false, centralita.Errorf(centralita.EINVALID, "%s %q: want YYYY-MM-DD HH:MM:SS", name, v)
+	return r.from, r.to, err
 }
 
 var asteriskCLID = regexp.MustCompile(`^"?(.*?)"?\s*<([^>]*)>$`)

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,5 +82,13 @@ func TestQueueLogService(t *testing.T) {
 		require.Len(t, agent, 2)
 
 		require.Equal(t, centralita.EINVALID, centralita.ErrorKind(s.AppendQueueLog(ctx, &centralita.QueueLogEntry{Event: "X"})))
+		// A 128-byte queue name fits on both databases; longer ones are refused alike.
+		long := strings.Repeat("q", 128)
+		require.NoError(t, s.AppendQueueLog(ctx, &centralita.QueueLogEntry{Time: t0, CallID: "NONE", QueueName: long, Agent: "Agent/1", Event: "ADDMEMBER"}))
+		longRows, err := s.FindQueueLog(ctx, centralita.QueueLogFilter{QueueName: long})
+		require.NoError(t, err)
+		require.Len(t, longRows, 1)
+		require.Equal(t, centralita.EINVALID, centralita.ErrorKind(s.AppendQueueLog(ctx, &centralita.QueueLogEntry{Time: t0, QueueName: long + "q", Event: "ADDMEMBER"})))
+		require.Equal(t, centralita.EINVALID, centralita.ErrorKind(s.AppendQueueLog(ctx, &centralita.QueueLogEntry{Time: t0, Event: "DIALOUT", Data1: strings.Repeat("9", 256)})))
 	})
 }

@@ -20,6 +20,8 @@ func translateMySQL(err error) error {
 		switch me.Number {
 		case 1062, 1586: // ER_DUP_ENTRY, ER_DUP_ENTRY_WITH_KEY_NAME
 			return centralita.WrapError(centralita.ECONFLICT, err, "duplicate")
+		case 1406, 1264: // data too long for column, out of range (strict mode)
+			return centralita.WrapError(centralita.EINVALID, err, "a value is too long or out of range")
 		case 1451, 1452: // foreign key: row referenced / parent missing
 			return centralita.WrapError(centralita.EINVALID, err, "refers to something that does not exist or is still in use")
 		case 1040, 1205, 1213, 2006, 2013: // too many connections, lock wait timeout, deadlock, gone away, lost

@@ -75,6 +75,24 @@ func (s *Server) joinBridge(b *bridge, c *channel) {
 	}
 	s.bridgeEvent("ChannelEnteredBridge", b, c)
 	s.bridgePeers(b, c)
+	if b.typ == "mixing" && len(b.channels) > 1 {
+		for _, m := range b.channels {
+			s.startTalking(m)
+		}
+	}
+}
+
+// startTalking starts the talk time of a queue caller once it is bridged
+// with someone.
+func (s *Server) startTalking(c *channel) {
+	if !c.talkFromBridge || c.talking || c.hungup {
+		return
+	}
+	c.talking = true
+	s.cancel(c.patienceTimer)
+	if c.far.TalkDuration > 0 {
+		c.byeTimer = s.after(c.far.TalkDuration, func() { s.remoteHangup(c, -1) })
+	}
 }
 
 func (s *Server) subscribeBridge(b *bridge, name string) {

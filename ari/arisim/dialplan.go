@@ -1,6 +1,7 @@
 package arisim
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -142,7 +143,7 @@ func (s *Server) answerChannel(c *channel) {
 	c.answered = s.now()
 	c.devActive = true
 	s.stateChange(c, "Up")
-	if c.far.TalkDuration > 0 && c.kind == kindInbound {
+	if c.far.TalkDuration > 0 && c.kind == kindInbound && !c.talkFromBridge {
 		c.byeTimer = s.after(c.far.TalkDuration, func() { s.remoteHangup(c, -1) })
 	}
 }
@@ -245,10 +246,27 @@ type inboundRequest struct {
 	Args         []string `json:"args"`
 	CallerName   string   `json:"caller_name"`
 	TalkDuration string   `json:"talk_duration"`
+	// Queue is a shortcut for a call into an ACD queue: the call goes to
+	// Stasis(App or Config.InboundApp, queue, <Queue>) and To defaults to
+	// "queue". The caller's TalkDuration then counts from when it is first
+	// bridged with another channel (its conversation with an agent).
+	Queue string `json:"queue"`
+	// Patience, with Queue, makes the caller hang up when it has not been
+	// bridged with anyone this long after the call started (an abandon).
+	Patience string `json:"patience"`
 }
 
 // inboundCall places a call from a caller into the from-sip dialplan.
 func (s *Server) inboundCall(req inboundRequest, talk time.Duration) (*channel, error) {
+	if req.Queue != "" {
+		if len(req.Args) > 0 {
+			return nil, fmt.Errorf("queue and args are exclusive")
+		}
+		req.Args = []string{"queue", req.Queue}
+		if req.To == "" {
+			req.To = "queue"
+		}
+	}
 	if req.From == "" || req.To == "" {
 		return nil, fmt.Errorf("from and to are required")
 	}
@@ -272,6 +290,21 @@ func (s *Server) inboundCall(req inboundRequest, talk time.Duration) (*channel, 
 	c.pbx = true
 	c.inApp, c.inArgs = req.App, req.Args
 	c.far.TalkDuration = talk
+	c.talkFromBridge = req.Queue != ""
+	if req.Patience != "" {
+		if req.Queue == "" {
+			return nil, fmt.Errorf("patience needs queue")
+		}
+		p, err := parseDurationJSON(json.RawMessage(quoteIfNeeded(req.Patience)))
+		if err != nil {
+			return nil, fmt.Errorf("patience: %w", err)
+		}
+		c.patienceTimer = s.after(p, func() {
+			if !c.talking {
+				s.remoteHangup(c, -1)
+			}
+		})
+	}
 	c.dp = dialplanPos{context: "from-sip", exten: req.To, priority: 1}
 	c.base = c.dp
 	if ep != nil {

@@ -204,7 +204,7 @@ type hangupSpec struct {
 
 // stopTimers cancels every pending timer of c.
 func (s *Server) stopTimers(c *channel) {
-	for _, t := range []*simTimer{c.farTimer, c.byeTimer, c.dialTimer, c.dpTimer, c.dtmfTimer} {
+	for _, t := range []*simTimer{c.farTimer, c.byeTimer, c.dialTimer, c.dpTimer, c.dtmfTimer, c.patienceTimer} {
 		s.cancel(t)
 	}
 }

@@ -175,11 +175,16 @@ type channel struct {
 	far         Behavior
 	farTimer    *simTimer
 	byeTimer    *simTimer
-	dialTimer   *simTimer
-	after       afterAnswer
-	dialer      *channel // dialplan Dial(): the calling channel
-	callee      *channel // dialplan Dial(): the called channel
-	dialStart   time.Time
+	// talkFromBridge starts far.TalkDuration when the channel first shares a
+	// mixing bridge with another channel (a queue caller talks to an agent),
+	// not at answer; patienceTimer hangs it up if that has not happened.
+	talkFromBridge, talking bool
+	patienceTimer           *simTimer
+	dialTimer               *simTimer
+	after                   afterAnswer
+	dialer                  *channel // dialplan Dial(): the calling channel
+	callee                  *channel // dialplan Dial(): the called channel
+	dialStart               time.Time
 
 	peer    *channel // other half of a Local channel
 	bridge  *bridge

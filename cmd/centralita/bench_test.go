@@ -53,13 +53,16 @@ func BenchmarkOriginateCall(b *testing.B) {
 	}
 	authn := auth.New(auth.Config{Keys: keys, Users: store.NewUserService(db), Logger: logger})
 	cfg := &serveConfig{ariURL: sim.URL() + "/ari", ariUser: "asterisk", ariPassword: "bench", ariApp: "centralita",
-		location: time.UTC, trunkEndpoint: "PJSIP/%s@trunk", jobRetention: time.Minute}
+		location: time.UTC, trunkEndpoint: "PJSIP/%s@trunk", jobRetention: time.Minute, acd: acdFlags{crmTimeout: time.Second}}
 	tel, err := startTelephony(ctx, cfg, db, logger)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer tel.close()
-	srv := tel.soapServer(cfg, db, authn, logger)
+	srv, err := tel.soapServer(cfg, db, authn, logger)
+	if err != nil {
+		b.Fatal(err)
+	}
 	srv.HandleOperation(soap.Operation{Name: "ping", Return: soap.String}, func(context.Context, *soap.Request) (any, error) { return "pong", nil })
 	hs := httptest.NewServer(srv)
 	defer hs.Close()

@@ -28,10 +28,27 @@ type stack struct {
 	sim            *arisim.Server
 	simUser, simPW string
 	cdrs           *store.CDRService
+	db             *store.DB
+	dsn            string
+	// restart stops serve (as SIGTERM does) and starts it again on the same database.
+	restart func()
+}
+
+// stackOpts adjust startStackWith: rules for the simulator, extra serve
+// flags, and setup run on the database before serve starts.
+type stackOpts struct {
+	rules []arisim.Rule
+	args  []string
+	setup func(dsn string)
 }
 
 func startStack(t *testing.T, rules ...arisim.Rule) *stack {
+	return startStackWith(t, stackOpts{rules: rules})
+}
+
+func startStackWith(t *testing.T, o stackOpts) *stack {
 	t.Helper()
+	rules := o.rules
 	ctx := context.Background()
 	dir := t.TempDir()
 	dsn := "sqlite:" + filepath.Join(dir, "c.db")
@@ -40,8 +57,8 @@ func startStack(t *testing.T, rules ...arisim.Rule) *stack {
 	require.NoError(t, db.Migrate(ctx))
 	t.Cleanup(func() { db.Close() })
 
-	s := &stack{simUser: "asterisk", simPW: "sim-secret", cdrs: store.NewCDRService(db)}
-	s.sim, err = arisim.New(arisim.Config{Username: s.simUser, Password: s.simPW, CDR: s.cdrs, TimeScale: 0.2, Rules: rules})
+	s := &stack{simUser: "asterisk", simPW: "sim-secret", cdrs: store.NewCDRService(db), db: db, dsn: dsn}
+	s.sim, err = arisim.New(arisim.Config{Username: s.simUser, Password: s.simPW, CDR: s.cdrs, TimeScale: 0.2, Rules: rules, InboundApp: "centralita"})
 	require.NoError(t, err)
 	require.NoError(t, s.sim.Start(ctx, "127.0.0.1:0"))
 	t.Cleanup(func() { s.sim.Close() })
@@ -49,33 +66,44 @@ func startStack(t *testing.T, rules ...arisim.Rule) *stack {
 	out, err := cli(t, "", "keys", "create", "--description", "e2e", "--db", dsn)
 	require.NoError(t, err)
 	s.key = regexp.MustCompile(`(?m)^[0-9a-f]{32}$`).FindString(out)
+	if o.setup != nil {
+		o.setup(dsn)
+	}
 
 	addr := freeAddr(t)
 	s.url = "http://" + addr
-	sctx, cancel := context.WithCancel(ctx)
+	args := append([]string{"serve", "--listen", addr, "--db", dsn, "--data-dir", dir, "--timezone", "UTC",
+		"--ari-url", s.sim.URL() + "/ari", "--ari-user", s.simUser, "--ari-password", s.simPW, "--log-format", "json", "--log-level", "info"}, o.args...)
+	var cancel context.CancelFunc
+	var done chan error
 	stderr := &syncBuffer{}
-	done := make(chan error, 1)
-	go func() {
-		done <- run(sctx, []string{"serve", "--listen", addr, "--db", dsn, "--data-dir", dir, "--timezone", "UTC",
-			"--ari-url", s.sim.URL() + "/ari", "--ari-user", s.simUser, "--ari-password", s.simPW, "--log-format", "json", "--log-level", "info"},
-			nil, &syncBuffer{}, stderr)
-	}()
-	t.Cleanup(func() {
+	start := func() {
+		var sctx context.Context
+		sctx, cancel = context.WithCancel(ctx)
+		done = make(chan error, 1)
+		go func() { done <- run(sctx, args, nil, &syncBuffer{}, stderr) }()
+		require.Eventually(t, func() bool {
+			res, err := http.Get(s.url + "/healthz")
+			if err != nil {
+				return false
+			}
+			res.Body.Close()
+			return res.StatusCode == http.StatusOK
+		}, 10*time.Second, 20*time.Millisecond, "serve did not become healthy: %s", stderr)
+	}
+	stop := func() {
 		cancel()
 		require.NoError(t, <-done, stderr.String())
+		http.DefaultClient.CloseIdleConnections()
+	}
+	s.restart = func() { stop(); start() }
+	t.Cleanup(func() {
+		stop()
 		if t.Failed() {
 			t.Logf("serve's log:\n%s", stderr)
 		}
-		http.DefaultClient.CloseIdleConnections()
 	})
-	require.Eventually(t, func() bool {
-		res, err := http.Get(s.url + "/healthz")
-		if err != nil {
-			return false
-		}
-		res.Body.Close()
-		return res.StatusCode == http.StatusOK
-	}, 10*time.Second, 20*time.Millisecond, "serve did not become healthy: %s", stderr)
+	start()
 	return s
 }
 

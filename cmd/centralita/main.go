@@ -42,6 +42,7 @@ commands:
   keys create --description TEXT | list | revoke ID
   users create --username U --role admin|supervisor|agent | list | delete U
   sim --listen ADDR --ari-password P   run the Asterisk simulator standalone
+  dialsim                   run the outbound pacing benchmark (docs/dialer-pacing.md)
   version                   print the version
 
 Every command takes --db (env CENTRALITA_DB); "centralita COMMAND -h" lists its flags.
@@ -72,6 +73,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return e.users(ctx, rest)
 	case "sim":
 		return e.simCommand(ctx, rest)
+	case "dialsim":
+		return e.dialsimCommand(ctx, rest)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "centralita %s %s %s/%s\n", centralita.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 		return nil

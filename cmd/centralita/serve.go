@@ -36,6 +36,7 @@ type serveConfig struct {
 	trunkEndpoint                        string
 	jobRetention                         time.Duration
 	sim                                  simFlags
+	acd                                  acdFlags
 }
 
 func (e env) serveFlags(args []string) (*serveConfig, error) {
@@ -59,6 +60,7 @@ func (e env) serveFlags(args []string) (*serveConfig, error) {
 	fs.StringVar(&c.trunkEndpoint, "trunk-endpoint", "PJSIP/%s@trunk", "how outside numbers are dialled (fmt template; extensions of 2 to 5 digits dial PJSIP/EXT)")
 	fs.DurationVar(&c.jobRetention, "origination-retention", 60*time.Second, "how long a finished originateCall job's status is still answered")
 	c.sim.register(fs)
+	c.acd.register(fs)
 	if err := e.parse(fs, args); err != nil {
 		return nil, err
 	}
@@ -127,7 +129,14 @@ func (e env) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	srv.Mount(soap.Path, tel.soapServer(c, db, authn, logger))
+	soapSrv, err := tel.soapServer(c, db, authn, logger)
+	if err != nil {
+		return err
+	}
+	srv.Mount(soap.Path, soapSrv)
+	if err := tel.registerREST(srv, c, db); err != nil {
+		return err
+	}
 	if err := srv.Open(); err != nil {
 		return err
 	}
