@@ -7,7 +7,7 @@ export PATH := $(PATH):/usr/local/go/bin
 # Each store test creates (and drops) its own database on this server.
 export CENTRALITA_TEST_MYSQL_DSN ?= mysql://root@127.0.0.1:3306/
 
-.PHONY: run build test test-deps lint bench generate
+.PHONY: run build test test-deps lint bench bench-dialer generate
 
 run:
 	$(GO) run ./cmd/centralita serve
@@ -30,7 +30,7 @@ test: test-deps lint
 	@$(GO) test -race -count=1 -v ./... 2>&1 | tee .test.log \
 	  | grep -E --line-buffered '^(ok|FAIL|panic:)|^--- (FAIL|SKIP)|^ +--- (FAIL|SKIP)|^ +--- PASS: Test[A-Za-z]+/(sqlite|mysql) ' \
 	  || { echo; echo "FAILED; details (full log in .test.log):"; \
-	       grep -v -E '^(=== (RUN|PAUSE|CONT|NAME)| *--- PASS)' .test.log | tail -150; exit 1; }
+	       bash scripts/test-failures.sh .test.log | tail -300; exit 1; }
 	@echo "$$(grep -cE '^ *--- PASS' .test.log) passed, $$(grep -cE '^ *--- FAIL' .test.log) failed, $$(grep -cE '^ *--- SKIP' .test.log) skipped"
 
 bench:
@@ -38,3 +38,8 @@ bench:
 
 generate:
 	$(GO) generate ./...
+
+# The outbound pacing benchmark: 9 scenarios x 4 strategies over 30
+# simulated days (docs/dialer-pacing.md).
+bench-dialer:
+	$(GO) run ./cmd/centralita dialsim --days 30 --seed 1
