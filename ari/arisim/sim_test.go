@@ -300,8 +300,16 @@ func TestCutWebsocketsKeepsChannels(t *testing.T) {
 	}
 
 	ws2 := h.events("app", false)
-	if st := h.mustJSON(200, h.call("GET", "/sim/state", nil, nil)); st["websockets"].(float64) != 1 {
-		t.Errorf("sim state after reconnect: %v", st)
+	// The client saw the close; the server forgets the old socket when its
+	// reader ends, which may be a moment later.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		st := h.mustJSON(200, h.call("GET", "/sim/state", nil, nil))
+		if st["websockets"].(float64) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sim state after reconnect: %v websockets, want 1", st["websockets"])
+		}
 	}
 	if r := h.call("DELETE", "/ari/channels/"+id, nil, nil); r.status != 204 {
 		t.Fatalf("hangup: %d", r.status)
@@ -459,5 +467,53 @@ func TestOriginateJSONBody(t *testing.T) {
 	id := originate(h, "Local/5551237@outbound", "native", nil)
 	if d := ws.waitEvent("ChannelDestroyed", id, 5*time.Second); int(d["cause"].(float64)) != 17 {
 		t.Errorf("Local busy number: %v", d)
+	}
+}
+
+func TestInboundCallIntoQueue(t *testing.T) {
+	h := newHarness(t, fastConfig())
+	ws := h.events("acd", false)
+	res := h.mustJSON(201, h.call("POST", "/sim/calls", nil, map[string]any{"from": "5550123", "queue": "Ventas->", "app": "acd"}))
+	start := ws.waitEvent("StasisStart", res["channel_id"].(string), 5*time.Second)
+	args, _ := start["args"].([]any)
+	if len(args) != 2 || args[0] != "queue" || args[1] != "Ventas->" {
+		t.Errorf("args %v, want [queue Ventas->]", start["args"])
+	}
+	if r := h.call("POST", "/sim/calls", nil, map[string]any{"from": "5550123", "queue": "q", "args": []string{"x"}}); r.status != 400 {
+		t.Errorf("queue with args: status %d, want 400", r.status)
+	}
+}
+
+func TestQueueCallerTalksFromBridgeAndAbandons(t *testing.T) {
+	h := newHarness(t, fastConfig())
+	ws := h.events("acd", false)
+	// Answered but never bridged: talk_duration does not start; patience ends it.
+	res := h.mustJSON(201, h.call("POST", "/sim/calls", nil, map[string]any{"from": "5550123", "queue": "q", "app": "acd", "talk_duration": "1s", "patience": "30s"}))
+	id := res["channel_id"].(string)
+	ws.waitEvent("StasisStart", id, 5*time.Second)
+	if r := h.call("POST", "/ari/channels/"+id+"/answer", nil, nil); r.status != 204 {
+		t.Fatalf("answer %d", r.status)
+	}
+	began := time.Now()
+	ws.waitEvent("StasisEnd", id, 5*time.Second)
+	if waited := time.Since(began); waited < 200*time.Millisecond {
+		t.Errorf("the caller left after %v: talk_duration (10 ms) ran before any bridge; patience is 300 ms", waited)
+	}
+	// Bridged with an agent: talk_duration runs from the bridge.
+	res = h.mustJSON(201, h.call("POST", "/sim/calls", nil, map[string]any{"from": "5550124", "queue": "q", "app": "acd", "talk_duration": "20s"}))
+	id = res["channel_id"].(string)
+	ws.waitEvent("StasisStart", id, 5*time.Second)
+	agent := originate(h, "PJSIP/101", "acd", nil)
+	ws.waitEvent("StasisStart", agent, 5*time.Second)
+	h.call("POST", "/ari/channels/"+id+"/answer", nil, nil)
+	h.call("POST", "/ari/bridges/b1", url.Values{"type": {"mixing"}}, nil)
+	time.Sleep(300 * time.Millisecond) // more than talk_duration after the answer
+	if r := h.call("POST", "/ari/bridges/b1/addChannel", url.Values{"channel": {id + "," + agent}}, nil); r.status != 204 {
+		t.Fatalf("addChannel %d %s", r.status, r.body)
+	}
+	began = time.Now()
+	ws.waitEvent("StasisEnd", id, 5*time.Second)
+	if waited := time.Since(began); waited < 150*time.Millisecond {
+		t.Errorf("the caller hung up %v after the bridge, want about 200 ms", waited)
 	}
 }
