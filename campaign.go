@@ -113,9 +113,11 @@ type Campaign struct {
 	Retries map[CallOutcome]RetryRule `db:"-" json:"retries"`
 	// AbandonMessage is played to a person no agent could take before
 	// hanging up. Default "sound:vm-goodbye".
-	AbandonMessage string    `db:"abandon_message" json:"abandon_message"`
-	CreatedAt      time.Time `db:"created_at" json:"created_at"`
-	UpdatedAt      time.Time `db:"updated_at" json:"updated_at"`
+	AbandonMessage string `db:"abandon_message" json:"abandon_message"`
+	// Record records the campaign's answered calls once bridged to an agent.
+	Record    bool      `db:"record" json:"record"`
+	CreatedAt time.Time `db:"created_at" json:"created_at"`
+	UpdatedAt time.Time `db:"updated_at" json:"updated_at"`
 }
 
 // Campaign defaults applied by WithDefaults.

@@ -69,9 +69,12 @@ type Queue struct {
 	// MusicClass is the music-on-hold class. Default "default".
 	MusicClass string `db:"music_class" json:"music_class"`
 	// AnnounceSec, when > 0, plays the caller's position every AnnounceSec while waiting.
-	AnnounceSec int       `db:"announce_sec" json:"announce_sec"`
-	CreatedAt   time.Time `db:"created_at" json:"created_at"`
-	UpdatedAt   time.Time `db:"updated_at" json:"updated_at"`
+	AnnounceSec int `db:"announce_sec" json:"announce_sec"`
+	// Record records the queue's calls once caller and agent are bridged
+	// (see Recorder).
+	Record    bool      `db:"record" json:"record"`
+	CreatedAt time.Time `db:"created_at" json:"created_at"`
+	UpdatedAt time.Time `db:"updated_at" json:"updated_at"`
 }
 
 // Queue defaults applied by WithDefaults.

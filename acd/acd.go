@@ -99,6 +99,14 @@ type Config struct {
 	CRMTimeout time.Duration
 	// CRMPushTimeout bounds one pushAgentInfo; default 30 s. It never delays the call.
 	CRMPushTimeout time.Duration
+	// Lists, when set, serves the "list=<name>" call argument (list
+	// routing, see enterCall); nil = the argument is ignored. Each lookup
+	// is bounded by RequestTimeout.
+	Lists centralita.ListLookup
+	// Recorder, when set, records the calls of queues with Record (and
+	// dialer calls whose arguments say "record=1") once caller and agent
+	// are bridged, and is told when they part; nil = no recording.
+	Recorder centralita.Recorder
 	// Observe, when set, is given every queue_log row as the engine writes
 	// it (the outbound dialer follows its calls this way). It is called with
 	// the engine's lock held, so it must not block or call the engine.

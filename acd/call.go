@@ -16,12 +16,20 @@ import (
 // "sound=<media>", "caller=<number>", "dialer=<campaign>"]: maxwait bounds
 // its wait (then EXITWITHTIMEOUT, sound and hang up, never an overflow
 // queue), caller is the number shown to the agent and logged in
-// ENTERQUEUE; other arguments are ignored. The lock is held.
+// ENTERQUEUE. Either kind may add "list=<name>" (list routing, with
+// Config.Lists): before the call enters its queue the caller's number is
+// looked up in that list; a value naming an agent (number, else username)
+// makes that agent the preferred one, offered the call first when
+// available (see dispatch), and otherwise a value naming a queue sends the
+// call to that queue instead. No entry, an unknown value or a failed
+// lookup leaves the call to its own queue. Other arguments are ignored.
+// The lock is held.
 func (e *Engine) enterCall(ev centralita.ChannelEvent) {
 	name := ev.Args[1]
 	var codes []string
 	data, number, sound := "", ev.CallerNumber, ""
 	var maxWait time.Duration
+	list := ""
 	for _, arg := range ev.Args[2:] {
 		key, v, _ := strings.Cut(arg, "=")
 		switch key {
@@ -41,14 +49,17 @@ func (e *Engine) enterCall(ev centralita.ChannelEvent) {
 			if n, err := strconv.Atoi(v); err == nil && n > 0 {
 				maxWait = time.Duration(n) * time.Second
 			}
+		case "list":
+			list = v
 		}
 	}
 	c := &call{
 		id: ev.ChannelID, number: clip(number, maxData), name: ev.CallerName, ivrData: data,
 		state: stEntering, offers: map[string]*offer{}, tried: map[*agent]bool{},
-		maxWaitArg: maxWait, sound: sound,
+		maxWaitArg: maxWait, sound: sound, list: list,
 	}
 	e.legs[c.id] = c
+	c.rec = recordArgs(ev.Args[2:])
 	q := e.queues[name]
 	if q == nil {
 		e.log.Warn("acd: call for an unknown queue; playing the overflow message and hanging up", "call", c.id, "queue", name)
@@ -96,6 +107,7 @@ func (e *Engine) setup(c *call, codes []string, ivr, class string) {
 	if e.cfg.CRM != nil {
 		name, ivr = e.askCRM(c, codes, ivr)
 	}
+	target := e.lookupList(c)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if c.state != stEntering {
@@ -107,13 +119,67 @@ func (e *Engine) setup(c *call, codes []string, ivr, class string) {
 		c.name = name
 	}
 	c.ivrData = ivr
-	q := e.queues[c.q.cfg.Name]
+	qname := c.q.cfg.Name
+	if target != "" {
+		qname = e.routeByList(c, target)
+	}
+	q := e.queues[qname]
 	if q == nil {
 		e.reject(c, centralita.DefaultOverflowSound, false)
 		return
 	}
+	if q.cfg.MusicClass != class && c.hold {
+		moh := q.cfg.MusicClass
+		e.spawn(func() {
+			_ = e.pbx(func(ctx context.Context) error { return e.cfg.Media.StartBridgeMOH(ctx, hold, moh) })
+		})
+	}
 	e.enqueue(c, q)
 	e.dispatch()
+}
+
+// lookupList returns what the call's list maps its number to, "" when it
+// has no list, there is no entry or the lookup fails (logged).
+func (e *Engine) lookupList(c *call) string {
+	if e.cfg.Lists == nil || c.list == "" || c.number == "" {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(e.runCtx, e.cfg.RequestTimeout)
+	defer cancel()
+	v, err := e.cfg.Lists.LookupList(ctx, c.list, c.number)
+	switch {
+	case centralita.ErrorKind(err) == centralita.ENOTFOUND:
+		return ""
+	case err != nil:
+		e.log.Warn("acd: list lookup failed; the call goes to its queue", "call", c.id, "list", c.list, "err", err)
+		return ""
+	}
+	return v
+}
+
+// routeByList applies a list value to a call about to enter a queue: an
+// agent's number or username makes it the call's preferred agent, a
+// queue's name is returned as the queue to enter; otherwise the call's own
+// queue. The lock is held.
+func (e *Engine) routeByList(c *call, target string) string {
+	a := e.agents[target]
+	if a == nil {
+		for _, x := range e.agents {
+			if x.cfg.Username == target {
+				a = x
+				break
+			}
+		}
+	}
+	switch {
+	case a != nil:
+		c.prefer = a
+	case e.queues[target] != nil:
+		return target
+	default:
+		e.log.Info("acd: list value names no agent or queue; the call goes to its queue", "call", c.id, "list", c.list, "value", target)
+	}
+	return c.q.cfg.Name
 }
 
 // askCRM looks the caller's name up and collects IVR data, within CRMTimeout overall.
@@ -315,6 +381,7 @@ func (e *Engine) bridge(c *call, o *offer) {
 			e.log.Warn("acd: bridging caller and agent failed", "call", c.id, "agent", o.a.cfg.Number, "err", err)
 			return true, false
 		}
+		e.startRecording(c, o)
 		return false, false
 	})
 }
@@ -401,6 +468,7 @@ func (e *Engine) complete(c *call, event string) {
 // once its leg is gone, and destroys the agent bridge when asked; the lock
 // is held.
 func (e *Engine) detach(c *call, o *offer, destroy bool) {
+	e.endRecording(c)
 	if i := slices.Index(c.q.connected, c); i >= 0 {
 		c.q.connected = slices.Delete(c.q.connected, i, i+1)
 	}

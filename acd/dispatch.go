@@ -23,6 +23,13 @@ import (
 // round, an agent it already rang; once it has rung every available agent
 // the round is over and it waits RetrySec before ringing them again (as
 // app_queue's retry), while a later call may be offered them.
+//
+// A call with a preferred agent (list routing) comes first: if that agent
+// is available (logged in, idle, and not paused in the call's queue, or,
+// not being a member of it, in none of its queues) it alone is offered the
+// call; either way the preference is then spent, so a busy, paused or
+// logged-out agent, or one whose phone is busy or rings out, leaves the
+// call to the queue's normal routing.
 func (e *Engine) dispatch() {
 	if e.closed {
 		return
@@ -30,11 +37,12 @@ func (e *Engine) dispatch() {
 	now := e.cfg.Now()
 	var calls []*call
 	for _, q := range e.queues {
-		if len(q.waiting) == 0 || e.freeMembers(q) == 0 {
+		if len(q.waiting) == 0 {
 			continue
 		}
+		free := e.freeMembers(q) > 0
 		for _, c := range q.waiting {
-			if len(c.offers) == 0 {
+			if len(c.offers) == 0 && (free || c.prefer != nil) {
 				calls = append(calls, c)
 			}
 		}
@@ -43,6 +51,12 @@ func (e *Engine) dispatch() {
 		return
 	}
 	slices.SortFunc(calls, func(x, y *call) int {
+		if px, py := x.prefer != nil, y.prefer != nil; px != py {
+			if px {
+				return -1
+			}
+			return 1
+		}
 		if c := x.enteredAt.Compare(y.enteredAt); c != 0 {
 			return c
 		}
@@ -51,6 +65,13 @@ func (e *Engine) dispatch() {
 	for _, c := range calls {
 		if c.state != stWaiting || len(c.offers) > 0 {
 			continue
+		}
+		if a := c.prefer; a != nil {
+			c.prefer = nil
+			if m := e.preferred(c, a); m != nil {
+				e.offer(c, m)
+				continue
+			}
 		}
 		ms, anyTried, opensIn := e.pick(c, now)
 		if len(ms) == 0 {
@@ -69,6 +90,27 @@ func (e *Engine) dispatch() {
 			e.offer(c, m)
 		}
 	}
+}
+
+// preferred returns the membership to offer c to its preferred agent a
+// through, or nil when a is not available; a non-member gets a membership
+// made up for the offer. The lock is held.
+func (e *Engine) preferred(c *call, a *agent) *member {
+	if a.removed || !a.idle() {
+		return nil
+	}
+	if m := c.q.byAgent[a.cfg.Number]; m != nil {
+		if m.paused {
+			return nil
+		}
+		return m
+	}
+	for _, m := range a.members {
+		if m.paused {
+			return nil
+		}
+	}
+	return &member{q: c.q, a: a}
 }
 
 // freeMembers counts the members of q who could take a call now.

@@ -95,12 +95,18 @@ type call struct {
 	// dialer call: at most 2 s to reach an agent, then sound and hang up).
 	maxWaitArg time.Duration
 	sound      string
+	// list is the "list=" argument: the list the caller's number is looked
+	// up in before it enters its queue; prefer, set from it, is the agent
+	// offered the call first (cleared once tried, see dispatch).
+	list   string
+	prefer *agent
 	// connected: the agent, the attempt it answered and its leg, and when.
 	agent       *agent
 	conn        *offer
 	leg         string
 	connectedAt time.Time
 	linking     bool // the mixing bridge is being built
+	rec         callRecording
 	hold        bool // the holding bridge was (being) built
 }
 

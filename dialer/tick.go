@@ -287,11 +287,16 @@ func (e *Engine) dial(ctx context.Context, c *call) {
 		e.dialAgent(ctx, c, cfg, data)
 		return
 	}
+	args := []string{"queue", cfg.Queue, "maxwait=2", "sound=" + cfg.AbandonMessage, "dialer=" + strconv.FormatInt(cfg.ID, 10), "caller=" + c.number}
+	if cfg.Record {
+		// The ACD records the call once bridged to an agent.
+		args = append(args, "record=1", "campaign="+cfg.Name)
+	}
 	err := e.pbx(ctx, func(ctx context.Context) error {
 		return e.cfg.PBX.Originate(ctx, centralita.OriginateRequest{
 			ChannelID: c.id, Endpoint: e.endpoint(c.number), CallerIDNumber: cfg.CallerID,
 			Timeout: time.Duration(cfg.RingTimeoutSec) * time.Second,
-			AppArgs: []string{"queue", cfg.Queue, "maxwait=2", "sound=" + cfg.AbandonMessage, "dialer=" + strconv.FormatInt(cfg.ID, 10), "caller=" + c.number},
+			AppArgs: args,
 		})
 	})
 	if err != nil && e.runCtx.Err() == nil && !e.channelExists(ctx, c.id) {

@@ -137,11 +137,14 @@ func (e *Engine) bridge(ctx context.Context, j *job, o centralita.Origination) {
 		e.save(ctx, j)
 	}
 	hangBoth := j.o.Status.Final()
+	o = j.o
 	e.mu.Unlock()
 	if hangBoth {
 		e.hangup(ctx, o.SrcChannel)
 		e.hangup(ctx, o.DstChannel)
+		return
 	}
+	e.startRecording(ctx, j, o)
 }
 
 // gone handles a leg ending with a Q.850 cause (0 when unknown).
@@ -157,6 +160,7 @@ func (e *Engine) gone(ctx context.Context, j *job, isSrc bool, cause int) func()
 		return nil
 	}
 	*gone = true
+	stopRec := e.takeRecording(ctx, j)
 	switch {
 	case j.o.Status.Final():
 	case !up:
@@ -176,9 +180,12 @@ func (e *Engine) gone(ctx context.Context, j *job, isSrc bool, cause int) func()
 		e.forget(j)
 	}
 	if other == "" && bridge == "" {
-		return nil
+		return stopRec
 	}
 	return func() {
+		if stopRec != nil {
+			stopRec()
+		}
 		if other != "" {
 			e.hangup(ctx, other)
 		}

@@ -46,6 +46,9 @@ type Config struct {
 	RequestTimeout time.Duration
 	// RetryInterval is how often failed job writes are retried; default 2 s.
 	RetryInterval time.Duration
+	// Recorder, when set, records the bridged calls whose callinfo holds
+	// record=1 (see wantsRecording); nil = no recording.
+	Recorder centralita.Recorder
 }
 
 // CDRFinder reads CDRs; the engine uses it to settle jobs whose end it missed.
@@ -81,6 +84,7 @@ type job struct {
 	dstDialed    bool
 	bridged      bool
 	cancelled    bool
+	recording    string // GUID of the call's recording, while it runs
 }
 
 var _ centralita.CallOriginator = (*Engine)(nil)

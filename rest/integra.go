@@ -60,6 +60,16 @@ type IntegraConfig struct {
 	// DispositionPlainOK makes a successful api/DispositionCall answer the
 	// plain text "1" instead of {"Result":"ok","txtcode":"…"} (C3).
 	DispositionPlainOK bool
+	// SMS serves SMS/SendSMS, SMS/SendSMSv2 and the configured non-standard
+	// SMS paths (integra_sms.go).
+	SMS IntegraSMS
+
+	// Recordings is the recordings index Cdr/getrecords and Agents/TagRecord
+	// use; nil answers them 503 "0" (integra_recording.go).
+	Recordings centralita.RecordingService
+	// RecordingFiles converts recordings for Supervisor/convert; nil answers
+	// it 503 "0".
+	RecordingFiles centralita.RecordingFiles
 }
 
 // integraRoute is one POST endpoint under IntegraPrefix and who may call it.
@@ -150,6 +160,8 @@ func (s *Server) RegisterIntegra(cfg IntegraConfig) error {
 		{"auth/logout", accessAny, in.logout},
 	}
 	routes = append(routes, in.dialerRoutes()...)
+	routes = append(routes, in.smsRoutes()...)
+	routes = append(routes, in.recordingRoutes()...)
 	if _, err := s.Echo.AddRoute(echo.Route{Method: http.MethodPost, Path: IntegraPrefix + "auth/getUserToken", Handler: in.form(in.getUserToken)}); err != nil {
 		return centralita.WrapError(centralita.EINVALID, err, "integra: add route auth/getUserToken")
 	}

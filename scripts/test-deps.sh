@@ -2,7 +2,9 @@
 # Installs and starts what `make test` needs on a Debian machine with Go:
 # MariaDB server (listening on 127.0.0.1:3306, root with an empty password,
 # the test machines' convention) and Debian's python3-zeep (the third-party
-# SOAP client the SOAP tests drive). Installs with apt when run as root;
+# SOAP client the SOAP tests drive), and sox with its MP3 format plus lame
+# (the recordings engine converts WAV to MP3 with them). Installs with apt
+# when run as root;
 # otherwise says what is missing and fails.
 set -euo pipefail
 
@@ -10,6 +12,9 @@ missing=()
 [ -x /usr/sbin/mariadbd ] || command -v mariadbd >/dev/null 2>&1 || missing+=(mariadb-server)
 command -v mariadb >/dev/null 2>&1 || missing+=(mariadb-client)
 /usr/bin/python3 -c 'import zeep' >/dev/null 2>&1 || missing+=(python3-zeep)
+command -v sox >/dev/null 2>&1 || missing+=(sox)
+command -v lame >/dev/null 2>&1 || missing+=(lame)
+dpkg -s libsox-fmt-mp3 >/dev/null 2>&1 || missing+=(libsox-fmt-mp3)
 
 if ((${#missing[@]})); then
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then

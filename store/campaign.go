@@ -18,7 +18,7 @@ func NewCampaignService(db *DB) *CampaignService { return &CampaignService{db: d
 var _ centralita.CampaignService = (*CampaignService)(nil)
 
 const campaignColumns = `name, mode, state, queue_name, callerid, max_lines, ring_timeout_sec,
-	power_ratio, abandon_limit_pct, time_zone, windows, retries, abandon_message, created_at, updated_at`
+	power_ratio, abandon_limit_pct, time_zone, windows, retries, abandon_message, record, created_at, updated_at`
 
 // maxJSONText is the size of a TEXT column: the windows and retries JSON.
 const maxJSONText = 65535
@@ -94,7 +94,7 @@ func (s *CampaignService) CreateCampaign(ctx context.Context, c *centralita.Camp
 	row.CreatedAt, row.UpdatedAt = now, now
 	res, err := s.db.db.NamedExecContext(ctx, `INSERT INTO campaigns (`+campaignColumns+`) VALUES (
 		:name, :mode, :state, :queue_name, :callerid, :max_lines, :ring_timeout_sec,
-		:power_ratio, :abandon_limit_pct, :time_zone, :windows, :retries, :abandon_message, :created_at, :updated_at)`, row)
+		:power_ratio, :abandon_limit_pct, :time_zone, :windows, :retries, :abandon_message, :record, :created_at, :updated_at)`, row)
 	if err != nil {
 		return s.db.translate(err, fmt.Sprintf("campaign %q", c.Name))
 	}
@@ -119,7 +119,7 @@ func (s *CampaignService) UpdateCampaign(ctx context.Context, c *centralita.Camp
 		queue_name = :queue_name, callerid = :callerid, max_lines = :max_lines,
 		ring_timeout_sec = :ring_timeout_sec, power_ratio = :power_ratio,
 		abandon_limit_pct = :abandon_limit_pct, time_zone = :time_zone, windows = :windows,
-		retries = :retries, abandon_message = :abandon_message, updated_at = :updated_at
+		retries = :retries, abandon_message = :abandon_message, record = :record, updated_at = :updated_at
 		WHERE id = :id`, row)
 	if err != nil {
 		return s.db.translate(err, fmt.Sprintf("campaign %q", c.Name))

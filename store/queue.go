@@ -18,7 +18,7 @@ var _ centralita.QueueService = (*QueueService)(nil)
 
 const queueColumns = `name, description, strategy, ring_timeout_sec, retry_sec, wrapup_sec,
 	service_level_sec, service_level2_sec, penalty_step_sec, max_wait_sec, overflow_queue,
-	overflow_sound, music_class, announce_sec, created_at, updated_at`
+	overflow_sound, music_class, announce_sec, record, created_at, updated_at`
 
 const memberColumns = `queue_name, agent_number, penalty, position, paused, pause_reason, paused_at`
 
@@ -54,7 +54,7 @@ func (s *QueueService) CreateQueue(ctx context.Context, q *centralita.Queue) err
 	_, err := s.db.db.NamedExecContext(ctx, `INSERT INTO queues (`+queueColumns+`) VALUES (
 		:name, :description, :strategy, :ring_timeout_sec, :retry_sec, :wrapup_sec,
 		:service_level_sec, :service_level2_sec, :penalty_step_sec, :max_wait_sec, :overflow_queue,
-		:overflow_sound, :music_class, :announce_sec, :created_at, :updated_at)`, q)
+		:overflow_sound, :music_class, :announce_sec, :record, :created_at, :updated_at)`, q)
 	return s.db.translate(err, fmt.Sprintf("queue %q", q.Name))
 }
 
@@ -72,7 +72,7 @@ func (s *QueueService) UpdateQueue(ctx context.Context, q *centralita.Queue) err
 		service_level2_sec = :service_level2_sec, penalty_step_sec = :penalty_step_sec,
 		max_wait_sec = :max_wait_sec, overflow_queue = :overflow_queue,
 		overflow_sound = :overflow_sound, music_class = :music_class,
-		announce_sec = :announce_sec, updated_at = :updated_at WHERE name = :name`, q)
+		announce_sec = :announce_sec, record = :record, updated_at = :updated_at WHERE name = :name`, q)
 	if err != nil {
 		return s.db.translate(err, what)
 	}

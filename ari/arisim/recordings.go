@@ -2,6 +2,7 @@ package arisim
 
 import (
 	"encoding/binary"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -166,10 +167,17 @@ func (s *Server) finishRecording(r *liveRecording, state string) {
 	}
 }
 
-// wavFile is d of 8 kHz 16-bit mono PCM silence in a RIFF/WAVE container.
+// wavFile is d of 8 kHz 16-bit mono PCM in a RIFF/WAVE container: a 440 Hz
+// tone at a quarter of full scale, so that decoders and players see real
+// audio of the recording's length. The size is 44 bytes of header plus 16
+// bytes a millisecond.
 func wavFile(d time.Duration) []byte {
 	n := int(d/time.Millisecond) * 16
 	b := make([]byte, 44+n)
+	for i := 0; i < n/2; i++ {
+		v := int16(8192 * math.Sin(2*math.Pi*440*float64(i)/8000))
+		binary.LittleEndian.PutUint16(b[44+2*i:], uint16(v))
+	}
 	copy(b[0:], "RIFF")
 	binary.LittleEndian.PutUint32(b[4:], uint32(36+n))
 	copy(b[8:], "WAVEfmt ")

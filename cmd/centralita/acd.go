@@ -88,8 +88,8 @@ func (t *telephony) startACD(ctx context.Context, c *serveConfig, db *store.DB, 
 	var dial atomic.Pointer[dialer.Engine]
 	eng, err := acd.New(acd.Config{
 		PBX: t.client, Media: t.client, Queues: queues, Agents: agents, QueueLog: qlog,
-		CRM: client, CRMTimeout: c.acd.crmTimeout, Location: c.location, SIPToPJSIP: true,
-		Logger: logger.With("component", "acd"),
+		CRM: client, CRMTimeout: c.acd.crmTimeout, Location: c.location, SIPToPJSIP: true, Recorder: t.recorder(),
+		Logger: logger.With("component", "acd"), Lists: store.NewListService(db),
 		Observe: func(r centralita.QueueLogEntry) {
 			if d := dial.Load(); d != nil {
 				d.HandleQueueLog(r)
@@ -127,15 +127,29 @@ func (t *telephony) registerREST(srv *rest.Server, c *serveConfig, db *store.DB)
 	agents := store.NewAgentService(db)
 	campaigns, contacts := store.NewCampaignService(db), store.NewContactService(db)
 	blacklist, dispositions := store.NewBlacklistService(db), store.NewDispositionService(db)
+	var recFiles centralita.RecordingFiles // nil, not a nil *recordings.Engine, without recordings
+	if t.rec != nil {
+		recFiles = t.rec
+	}
 	err := srv.RegisterIntegra(rest.IntegraConfig{
 		ACD: t.acd, Agents: agents, SessionIdle: c.acd.integraIdle, Location: c.location,
 		Dialer: t.dialer, Campaigns: campaigns, Blacklist: blacklist, Dispositions: dispositions,
+		SMS:        c.sms.integra(),
+		Recordings: store.NewRecordingService(db).InLocation(c.location), RecordingFiles: recFiles,
 	})
 	if err != nil {
 		return err
 	}
+	if t.rec != nil {
+		if err := srv.RegisterRecordingFiles(rest.RecordingFilesConfig{Files: t.rec}); err != nil {
+			return err
+		}
+	}
 	err = srv.RegisterExpand(rest.ExpandConfig{Campaigns: campaigns, Contacts: contacts, Dialer: t.dialer, Location: c.location})
 	if err != nil {
+		return err
+	}
+	if err := registerPanel(srv, c, db); err != nil {
 		return err
 	}
 	return srv.RegisterAdmin(rest.AdminConfig{

@@ -37,6 +37,8 @@ type serveConfig struct {
 	jobRetention                         time.Duration
 	sim                                  simFlags
 	acd                                  acdFlags
+	sms                                  smsFlags
+	rec                                  recordFlags
 }
 
 func (e env) serveFlags(args []string) (*serveConfig, error) {
@@ -61,6 +63,8 @@ func (e env) serveFlags(args []string) (*serveConfig, error) {
 	fs.DurationVar(&c.jobRetention, "origination-retention", 60*time.Second, "how long a finished originateCall job's status is still answered")
 	c.sim.register(fs)
 	c.acd.register(fs)
+	c.sms.register(fs)
+	c.rec.register(fs)
 	if err := e.parse(fs, args); err != nil {
 		return nil, err
 	}
@@ -110,6 +114,11 @@ func (e env) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer tel.close()
+	smsEngine, err := c.sms.start(ctx, db, logger)
+	if err != nil {
+		return err
+	}
+	defer smsEngine.Close()
 
 	var origins []string
 	for _, o := range strings.Split(c.corsOrigins, ",") {

@@ -16,6 +16,7 @@ import (
 	"github.com/centralita/centralita/dialer"
 	"github.com/centralita/centralita/originate"
 	"github.com/centralita/centralita/queuelog"
+	"github.com/centralita/centralita/recordings"
 	"github.com/centralita/centralita/soap"
 	"github.com/centralita/centralita/store"
 )
@@ -58,6 +59,8 @@ type telephony struct {
 	acd     *acd.Engine
 	dialer  *dialer.Engine
 	reports *queuelog.Reporter
+	// rec records calls and serves their files (recordings.go).
+	rec *recordings.Engine
 }
 
 // startTelephony connects to Asterisk (or starts the simulator and connects
@@ -92,10 +95,14 @@ func startTelephony(ctx context.Context, c *serveConfig, db *store.DB, logger *s
 		return nil, fmt.Errorf("connect to Asterisk ARI at %s: %w", url, err)
 	}
 	t.client = client
+	if err := t.startRecordings(ctx, c, db, logger); err != nil {
+		t.close()
+		return nil, err
+	}
 	t.calls = originate.New(originate.Config{
 		PBX: client, Store: store.NewOriginationService(db), CDRs: cdrs,
 		Logger: logger.With("component", "originate"), Retention: c.jobRetention,
-		ExternalEndpoint: c.trunkEndpoint,
+		ExternalEndpoint: c.trunkEndpoint, Recorder: t.recorder(),
 	})
 	if err := t.calls.Start(ctx); err != nil {
 		t.calls = nil
@@ -113,6 +120,15 @@ func startTelephony(ctx context.Context, c *serveConfig, db *store.DB, logger *s
 func (t *telephony) soapServer(c *serveConfig, db *store.DB, authn *auth.Service, logger *slog.Logger) (*soap.Server, error) {
 	s := soap.NewServer(soap.Config{Auth: authn, Logger: logger.With("component", "soap"), MaxBodyBytes: 1 << 20, RequireKey: !c.acd.keylessReports})
 	s.RegisterPBX(soap.PBXConfig{Calls: t.calls, CDRs: store.NewCDRService(db), Endpoints: t.client, Location: c.location})
+	if c.sms.engine != nil {
+		s.RegisterSMS(c.sms.soap())
+	}
+	if t.rec != nil {
+		recs := soap.RecordingsConfig{Recordings: store.NewRecordingService(db).InLocation(c.location), Files: t.rec, CDRs: store.NewCDRService(db)}
+		if err := s.RegisterRecordings(recs); err != nil {
+			return nil, err
+		}
+	}
 	err := s.RegisterACD(soap.ACDConfig{
 		ACD: t.acd, Agents: store.NewAgentService(db), Queues: store.NewQueueService(db), Users: store.NewUserService(db),
 		QueueLog: store.NewQueueLogService(db), Reports: t.reports, Location: c.location, Endpoints: t.client,
@@ -130,6 +146,9 @@ func (t *telephony) close() {
 	}
 	if t.calls != nil {
 		t.calls.Close()
+	}
+	if t.rec != nil {
+		t.rec.Close()
 	}
 	if t.client != nil {
 		t.client.Close()

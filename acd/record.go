@@ -1,0 +1,95 @@
+package acd
+
+import (
+	"context"
+	"strings"
+
+	"github.com/centralita/centralita"
+)
+
+// callRecording is what a call knows about its recording: whether its
+// arguments ask for one (an outbound dialer call of a campaign with Record:
+// "record=1", "campaign=<name>") and the GUID of the recording running now.
+type callRecording struct {
+	asked    bool
+	campaign string
+	dialer   bool
+	guid     string
+	starting bool
+}
+
+// recordArgs reads the recording arguments of a call: "record=1" (or
+// "record=true"), "campaign=<name>" and "dialer=<id>".
+func recordArgs(args []string) callRecording {
+	var r callRecording
+	for _, arg := range args {
+		key, v, _ := strings.Cut(arg, "=")
+		switch key {
+		case "record":
+			r.asked = v == "1" || strings.EqualFold(v, "true")
+		case "campaign":
+			r.campaign = v
+		case "dialer":
+			r.dialer = true
+		}
+	}
+	return r
+}
+
+// startRecording records a call just bridged with the agent of o, when its
+// queue has Record or its arguments ask for it and a Recorder is
+// configured. It never holds the call up: the request runs in its own
+// goroutine, bounded by RequestTimeout, and a failure is only logged. The
+// lock is held.
+func (e *Engine) startRecording(c *call, o *offer) {
+	if e.cfg.Recorder == nil || !(c.q.cfg.Record || c.rec.asked) || c.rec.guid != "" || c.rec.starting {
+		return
+	}
+	req := centralita.RecordingRequest{
+		BridgeID: c.id + "-bridge", UniqueID: c.id, CallDate: c.connectedAt, Queue: c.q.cfg.Name,
+		Campaign: c.rec.campaign, Agent: o.a.cfg.Number, Source: c.number, Destination: c.q.cfg.Name,
+	}
+	if c.rec.dialer {
+		// The dialer dialled the customer (c.number) for the agent.
+		req.Source, req.Destination = o.a.cfg.Number, c.number
+	}
+	c.rec.starting = true
+	e.spawn(func() {
+		var guid string
+		err := e.pbx(func(ctx context.Context) (err error) {
+			guid, err = e.cfg.Recorder.Start(ctx, req)
+			return err
+		})
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		c.rec.starting = false
+		switch {
+		case err != nil:
+			if e.runCtx.Err() == nil {
+				e.log.Warn("acd: recording the call failed", "call", c.id, "agent", req.Agent, "err", err)
+			}
+		case c.state != stConnected || c.conn != o:
+			// The call ended while the recording started.
+			e.spawn(func() { e.stopRecording(guid) })
+		default:
+			c.rec.guid = guid
+		}
+	})
+}
+
+// endRecording stops the call's recording, if any; the lock is held.
+func (e *Engine) endRecording(c *call) {
+	if guid := c.rec.guid; guid != "" {
+		c.rec.guid = ""
+		e.spawn(func() { e.stopRecording(guid) })
+	}
+}
+
+// stopRecording tells the Recorder a recording is over; a failure leaves
+// the recording for the Recorder's next start to finish.
+func (e *Engine) stopRecording(guid string) {
+	err := e.pbx(func(ctx context.Context) error { return e.cfg.Recorder.Stop(ctx, guid) })
+	if err != nil && e.runCtx.Err() == nil {
+		e.log.Warn("acd: stopping a call's recording failed", "guid", guid, "err", err)
+	}
+}

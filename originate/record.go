@@ -1,0 +1,77 @@
+package originate
+
+import (
+	"context"
+	"strings"
+
+	"github.com/centralita/centralita"
+)
+
+// wantsRecording reads originateCall's callinfo: the call is recorded when
+// Config.Recorder is set and callinfo holds the key record=1 (or
+// record=true, any case) among its k=v pairs, separated by ';', '&', '|',
+// ',' or spaces (e.g. "cliente=42;record=1"). The rest of callinfo is kept
+// as given.
+func wantsRecording(callinfo string) bool {
+	for _, kv := range strings.FieldsFunc(callinfo, func(r rune) bool {
+		return r == ';' || r == '&' || r == '|' || r == ',' || r == ' ' || r == '\t'
+	}) {
+		k, v, ok := strings.Cut(kv, "=")
+		if ok && strings.EqualFold(strings.TrimSpace(k), "record") {
+			v = strings.TrimSpace(v)
+			return v == "1" || strings.EqualFold(v, "true")
+		}
+	}
+	return false
+}
+
+// startRecording records a bridged job that asks for it; a failure is
+// logged and the call goes on. It runs outside the lock.
+func (e *Engine) startRecording(ctx context.Context, j *job, o centralita.Origination) {
+	if e.cfg.Recorder == nil || !wantsRecording(o.CallInfo) {
+		return
+	}
+	req := centralita.RecordingRequest{
+		BridgeID: o.Bridge, UniqueID: o.SrcChannel, Source: o.Src, Destination: o.Dst,
+	}
+	if o.AnsweredAt != nil {
+		req.CallDate = *o.AnsweredAt
+	}
+	var guid string
+	err := e.pbx(ctx, func(ctx context.Context) (err error) {
+		guid, err = e.cfg.Recorder.Start(ctx, req)
+		return err
+	})
+	if err != nil {
+		e.cfg.Logger.Warn("originate: recording the call failed", "job", o.ID, "err", err)
+		return
+	}
+	e.mu.Lock()
+	over := j.srcGone || j.dstGone
+	if !over {
+		j.recording = guid
+	}
+	e.mu.Unlock()
+	if over { // a leg hung up while the recording started
+		e.stopRecording(ctx, guid)
+	}
+}
+
+// takeRecording returns the function that stops the job's recording, nil
+// when it has none; the lock is held.
+func (e *Engine) takeRecording(ctx context.Context, j *job) func() {
+	guid := j.recording
+	if guid == "" {
+		return nil
+	}
+	j.recording = ""
+	return func() { e.stopRecording(ctx, guid) }
+}
+
+// stopRecording tells the Recorder the call is over.
+func (e *Engine) stopRecording(ctx context.Context, guid string) {
+	err := e.pbx(ctx, func(ctx context.Context) error { return e.cfg.Recorder.Stop(ctx, guid) })
+	if err != nil {
+		e.cfg.Logger.Warn("originate: stopping a recording failed", "guid", guid, "err", err)
+	}
+}

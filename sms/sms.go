@@ -1,0 +1,390 @@
+// Package sms is Centralita's SMS engine: a persistent send queue with a
+// messages-per-second limit, retries of transient provider failures, the
+// minute scheduler of rest-integra.md §9.4, SMS base uploads as cancellable
+// jobs, delivery receipts and received messages; and the providers that
+// carry messages: SMPP (smpp.go), a generic HTTP gateway (http.go) and a
+// log-only stand-in (log.go).
+//
+// Accepted messages are rows (PENDING) before Send returns. A worker claims
+// due rows by priority then age, sends each through the Provider and marks
+// it SENT, or PENDING again with a later NextAt after a transient failure
+// (up to Config.Retries retries, exponential backoff), or ERROR. Claims
+// carry the claiming engine's owner id and time; claims older than
+// Config.Lease (a crashed process's) are released and the rows sent again.
+package sms
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/centralita/centralita"
+)
+
+// Provider carries messages to the network.
+type Provider interface {
+	// Name names the provider in logs ("smpp", "http", "log").
+	Name() string
+	// Start connects (in the background if it must wait) and reports
+	// receipts and received messages to sink until Close.
+	Start(ctx context.Context, sink Sink) error
+	// Send sends one message, split into parts as needed, and returns the
+	// provider's id of each part. A failure worth retrying is EUNAVAILABLE
+	// or ELIMITED (see Transient); any other kind fails the message.
+	Send(ctx context.Context, m *centralita.SMS) ([]string, error)
+	// Close disconnects.
+	Close() error
+}
+
+// Sink receives what a provider reports.
+type Sink interface {
+	// Receipt reports the delivery result of the part with that provider id.
+	Receipt(ctx context.Context, providerID string, d centralita.SMSDelivery, at time.Time)
+	// Inbound reports a received message (Sender, Recipient, Text, MsgID).
+	Inbound(ctx context.Context, m *centralita.SMS)
+}
+
+// Transient reports whether a provider error is worth retrying.
+func Transient(err error) bool {
+	switch centralita.ErrorKind(err) {
+	case centralita.EUNAVAILABLE, centralita.ELIMITED:
+		return true
+	}
+	return errors.Is(err, context.DeadlineExceeded)
+}
+
+// Defaults of Config.
+const (
+	DefaultRate             = 10
+	DefaultRetries          = 3
+	DefaultBackoff          = 10 * time.Second
+	DefaultMaxBackoff       = 10 * time.Minute
+	DefaultPollInterval     = time.Second
+	DefaultScheduleInterval = time.Minute
+	DefaultLease            = 2 * time.Minute
+	DefaultSendTimeout      = 30 * time.Second
+	// MaxText bounds a message's text in characters (10 full UCS-2 parts… of GSM-7).
+	MaxText = 1600
+	// MaxRecipients bounds one send request.
+	MaxRecipients = 1000
+)
+
+// Config configures an Engine.
+type Config struct {
+	// Store is the queue; Provider sends. Both are required.
+	Store    centralita.SMSService
+	Provider Provider
+	// Rate is the messages-per-second limit of Send (a request for n
+	// recipients counts n) and of the worker's sending; default 10.
+	Rate float64
+	// Retries is how many times a transient failure is retried; default 3,
+	// negative for none.
+	Retries int
+	// Backoff is the wait before the first retry, doubled each time up to
+	// MaxBackoff; defaults 10 s and 10 min.
+	Backoff, MaxBackoff time.Duration
+	// PollInterval is how often the worker looks for due rows when not
+	// woken; default 1 s. ScheduleInterval is the scheduler's period;
+	// default 1 min (shorter only for tests).
+	PollInterval, ScheduleInterval time.Duration
+	// Lease is how long a claim holds before another engine may take the
+	// row over; default 2 min. SendTimeout bounds one attempt; default 30 s.
+	Lease, SendTimeout time.Duration
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// Logger; default slog.Default().
+	Logger *slog.Logger
+}
+
+// Engine is the SMS engine; it implements centralita.SMSSender.
+type Engine struct {
+	cfg   Config
+	log   *slog.Logger
+	owner string
+	limit *rate.Limiter // Send's admission limit, on cfg.Now
+	pace  *rate.Limiter // the worker's sending pace, on real time
+	wake  chan struct{}
+
+	mu       sync.Mutex
+	jobs     []*job
+	receipts map[string]stashed // receipts that came before their parts were stored
+	cancel   context.CancelFunc
+	runCtx   context.Context
+	wg       sync.WaitGroup
+	closed   bool
+}
+
+// stashed is an early receipt.
+type stashed struct {
+	d  centralita.SMSDelivery
+	at time.Time
+}
+
+// maxStash bounds the early receipts kept.
+const maxStash = 10000
+
+var _ centralita.SMSSender = (*Engine)(nil)
+
+// New checks cfg and returns an Engine; Start runs it.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Store == nil || cfg.Provider == nil {
+		return nil, centralita.Errorf(centralita.EINVALID, "sms: a store and a provider are required")
+	}
+	if cfg.Rate < 0 || math.IsNaN(cfg.Rate) || math.IsInf(cfg.Rate, 0) {
+		return nil, centralita.Errorf(centralita.EINVALID, "sms: rate %v: want messages per second above 0", cfg.Rate)
+	}
+	if cfg.Rate == 0 {
+		cfg.Rate = DefaultRate
+	}
+	if cfg.Retries == 0 {
+		cfg.Retries = DefaultRetries
+	}
+	if cfg.Retries < 0 {
+		cfg.Retries = 0
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&cfg.Backoff, DefaultBackoff)
+	def(&cfg.MaxBackoff, DefaultMaxBackoff)
+	def(&cfg.PollInterval, DefaultPollInterval)
+	def(&cfg.ScheduleInterval, DefaultScheduleInterval)
+	def(&cfg.Lease, DefaultLease)
+	def(&cfg.SendTimeout, DefaultSendTimeout)
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	burst := max(1, int(math.Ceil(cfg.Rate)))
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	host, _ := os.Hostname()
+	owner := fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+	if len(owner) > 64 {
+		owner = owner[len(owner)-64:]
+	}
+	return &Engine{
+		cfg: cfg, log: cfg.Logger, owner: owner,
+		limit:    rate.NewLimiter(rate.Limit(cfg.Rate), burst),
+		pace:     rate.NewLimiter(rate.Limit(cfg.Rate), burst),
+		wake:     make(chan struct{}, 1),
+		receipts: make(map[string]stashed),
+	}, nil
+}
+
+// Start starts the provider, the worker and the scheduler.
+func (e *Engine) Start(ctx context.Context) error {
+	e.mu.Lock()
+	if e.runCtx != nil {
+		e.mu.Unlock()
+		return centralita.Errorf(centralita.ECONFLICT, "sms: already started")
+	}
+	e.runCtx, e.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	e.mu.Unlock()
+	if err := e.cfg.Provider.Start(e.runCtx, e); err != nil {
+		e.cancel()
+		return fmt.Errorf("sms: start the %s provider: %w", e.cfg.Provider.Name(), err)
+	}
+	e.spawn(e.workLoop)
+	e.spawn(e.scheduleLoop)
+	e.log.Info("sms: engine started", "provider", e.cfg.Provider.Name(), "rate", e.cfg.Rate, "retries", e.cfg.Retries)
+	return nil
+}
+
+// spawn runs fn in a goroutine Close waits for.
+func (e *Engine) spawn(fn func()) {
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		fn()
+	}()
+}
+
+// Close stops the loops and jobs, waits for them and closes the provider.
+// Rows being sent are finished or left claimed (and retaken after the lease).
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	if e.closed || e.cancel == nil {
+		e.closed = true
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	e.mu.Unlock()
+	e.cancel()
+	e.wg.Wait()
+	return e.cfg.Provider.Close()
+}
+
+// number is what a recipient may look like once spaces and dashes are gone.
+var number = regexp.MustCompile(`^\+?[0-9]{2,20}$`)
+
+// Recipients splits a recipient list on spaces and commas (soap-apiws.md
+// §8.1) and checks each number; dashes, dots and parentheses are dropped.
+func Recipients(list ...string) ([]string, error) {
+	var out []string
+	for _, l := range list {
+		for _, f := range strings.FieldsFunc(l, func(r rune) bool { return r == ' ' || r == ',' || r == ';' || r == '\t' }) {
+			n := strings.NewReplacer("-", "", ".", "", "(", "", ")", "").Replace(f)
+			if !number.MatchString(n) {
+				return nil, centralita.Errorf(centralita.EINVALID, "recipient %q is not a phone number", f)
+			}
+			out = append(out, n)
+		}
+	}
+	if len(out) == 0 {
+		return nil, centralita.Errorf(centralita.EINVALID, "no recipient")
+	}
+	if len(out) > MaxRecipients {
+		return nil, centralita.Errorf(centralita.EINVALID, "%d recipients: at most %d per request", len(out), MaxRecipients)
+	}
+	return out, nil
+}
+
+// checkText refuses an empty or too long text.
+func checkText(text string) error {
+	switch n := len([]rune(text)); {
+	case strings.TrimSpace(text) == "":
+		return centralita.Errorf(centralita.EINVALID, "empty message")
+	case n > MaxText:
+		return centralita.Errorf(centralita.EINVALID, "message of %d characters: at most %d", n, MaxText)
+	}
+	return nil
+}
+
+// Send queues r's messages and returns the batch id; see centralita.SMSSender.
+// The rate limit is checked first, on every recipient, so a refused request
+// costs nothing; drafts are not limited.
+func (e *Engine) Send(ctx context.Context, r centralita.SMSRequest) (int64, error) {
+	rcpts, err := Recipients(r.Recipients...)
+	if err != nil {
+		return 0, err
+	}
+	if err := checkText(r.Text); err != nil {
+		return 0, err
+	}
+	status := centralita.SMSPending
+	if r.Draft {
+		status = centralita.SMSDraft
+	} else if !e.limit.AllowN(e.cfg.Now(), len(rcpts)) {
+		return 0, centralita.Errorf(centralita.ELIMITED, "more than %v messages per second", e.cfg.Rate)
+	}
+	ms := make([]*centralita.SMS, len(rcpts))
+	for i, n := range rcpts {
+		ms[i] = &centralita.SMS{
+			MsgID: r.MsgID, Recipient: n, Sender: r.Sender, Text: r.Text, Status: status,
+			Priority: centralita.SMSPriorityNormal, Campaign: r.Campaign, Agent: r.Agent,
+		}
+	}
+	if err := e.cfg.Store.CreateSMS(ctx, ms); err != nil {
+		return 0, err
+	}
+	e.poke()
+	return ms[0].BatchID, nil
+}
+
+// poke wakes the worker.
+func (e *Engine) poke() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Status returns the batch's messages.
+func (e *Engine) Status(ctx context.Context, batchID int64) ([]*centralita.SMS, error) {
+	return e.cfg.Store.FindSMSBatch(ctx, batchID)
+}
+
+// List lists messages.
+func (e *Engine) List(ctx context.Context, f centralita.SMSFilter) ([]*centralita.SMS, error) {
+	return e.cfg.Store.FindSMSList(ctx, f)
+}
+
+// Schedule checks s and adds it to the scheduler table.
+func (e *Engine) Schedule(ctx context.Context, s *centralita.ScheduledSMS) error {
+	rcpts, err := Recipients(s.Destination)
+	if err != nil {
+		return err
+	}
+	if len(rcpts) != 1 {
+		return centralita.Errorf(centralita.EINVALID, "a scheduled SMS has one destination")
+	}
+	if err := checkText(s.Message); err != nil {
+		return err
+	}
+	if s.CallDate.IsZero() {
+		return centralita.Errorf(centralita.EINVALID, "calldate required")
+	}
+	s.Destination = rcpts[0]
+	return e.cfg.Store.CreateScheduledSMS(ctx, s)
+}
+
+// Receipt records a delivery receipt (Sink). A receipt for a part whose
+// message is not stored as sent yet (the SMSC can answer before the
+// worker has written the parts) is kept and applied once it is.
+func (e *Engine) Receipt(ctx context.Context, providerID string, d centralita.SMSDelivery, at time.Time) {
+	m, err := e.cfg.Store.RecordSMSDelivery(ctx, providerID, d, at)
+	if centralita.ErrorKind(err) == centralita.ENOTFOUND {
+		e.mu.Lock()
+		// Retried under the lock: the worker takes stashed receipts under
+		// it after storing parts, so none is lost in between.
+		m, err = e.cfg.Store.RecordSMSDelivery(ctx, providerID, d, at)
+		if centralita.ErrorKind(err) == centralita.ENOTFOUND && len(e.receipts) < maxStash {
+			e.receipts[providerID] = stashed{d, at}
+			e.mu.Unlock()
+			e.log.Debug("sms: receipt before its message was stored; kept", "provider_id", providerID, "delivery", d)
+			return
+		}
+		e.mu.Unlock()
+	}
+	if err != nil {
+		e.log.Warn("sms: delivery receipt not recorded", "provider_id", providerID, "delivery", d, "err", err)
+		return
+	}
+	e.log.Info("sms: delivery receipt", "id", m.ID, "provider_id", providerID, "delivery", d, "message_delivery", m.Delivery)
+}
+
+// applyStashed records the early receipts of ids.
+func (e *Engine) applyStashed(ctx context.Context, ids []string) {
+	e.mu.Lock()
+	var found []string
+	var rs []stashed
+	for _, id := range ids {
+		if r, ok := e.receipts[id]; ok {
+			found, rs = append(found, id), append(rs, r)
+			delete(e.receipts, id)
+		}
+	}
+	e.mu.Unlock()
+	for i, id := range found {
+		e.Receipt(ctx, id, rs[i].d, rs[i].at)
+	}
+}
+
+// Inbound stores a received message (Sink).
+func (e *Engine) Inbound(ctx context.Context, m *centralita.SMS) {
+	if m.CreatedAt.IsZero() {
+		m.CreatedAt = e.cfg.Now()
+	}
+	if err := e.cfg.Store.CreateInboundSMS(ctx, m); err != nil {
+		e.log.Error("sms: received message not stored", "from", m.Sender, "to", m.Recipient, "err", err)
+		return
+	}
+	e.log.Info("sms: message received", "id", m.ID, "from", m.Sender, "to", m.Recipient, "chars", len([]rune(m.Text)))
+}

@@ -1,0 +1,152 @@
+package sms
+
+import (
+	"context"
+	"time"
+
+	"github.com/centralita/centralita"
+)
+
+// claimBatch is the most rows the worker claims at a time; it claims no
+// more than a second's worth at the configured rate, so that rows waiting
+// for their turn stay unclaimed (and cancellable).
+const claimBatch = 50
+
+// workLoop claims and sends due rows until the engine stops, releasing
+// expired claims (a crashed process's) every half lease.
+func (e *Engine) workLoop() {
+	ctx := e.runCtx
+	poll := time.NewTicker(e.cfg.PollInterval)
+	defer poll.Stop()
+	lastRecovery := time.Time{}
+	batch := min(claimBatch, max(1, int(e.cfg.Rate)))
+	for {
+		if now := e.cfg.Now(); now.Sub(lastRecovery) >= e.cfg.Lease/2 || now.Before(lastRecovery) {
+			lastRecovery = now
+			if n, err := e.cfg.Store.ReleaseSMSClaims(ctx, "", now.Add(-e.cfg.Lease)); err != nil {
+				e.log.Warn("sms: releasing expired claims failed", "err", err)
+			} else if n > 0 {
+				e.log.Warn("sms: took over messages claimed by a process that stopped", "messages", n)
+			}
+		}
+		for ctx.Err() == nil {
+			ms, err := e.cfg.Store.ClaimSMS(ctx, e.owner, e.cfg.Now(), batch)
+			if err != nil {
+				if ctx.Err() == nil {
+					e.log.Warn("sms: claiming messages failed", "err", err)
+				}
+				break
+			}
+			for i, m := range ms {
+				if err := e.pace.Wait(ctx); err != nil {
+					e.release(ms[i:])
+					return
+				}
+				e.attempt(ctx, m)
+			}
+			if len(ms) < batch {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-e.wake:
+		case <-poll.C:
+		}
+	}
+}
+
+// release gives back claimed rows not attempted, on shutdown.
+func (e *Engine) release(ms []*centralita.SMS) {
+	ctx := context.WithoutCancel(e.runCtx)
+	for _, m := range ms {
+		if err := e.cfg.Store.FinishSMSAttempt(ctx, m); err != nil {
+			e.log.Warn("sms: releasing a message on shutdown failed", "id", m.ID, "err", err)
+		}
+	}
+}
+
+// attempt sends one claimed message and stores the outcome.
+func (e *Engine) attempt(ctx context.Context, m *centralita.SMS) {
+	sctx, cancel := context.WithTimeout(ctx, e.cfg.SendTimeout)
+	ids, err := e.cfg.Provider.Send(sctx, m)
+	cancel()
+	now := e.cfg.Now()
+	m.Attempts++
+	log := e.log.With("id", m.ID, "batch", m.BatchID, "to", m.Recipient, "attempt", m.Attempts, "provider", e.cfg.Provider.Name())
+	switch {
+	case err == nil:
+		m.Status, m.Error, m.NextAt, m.SentAt = centralita.SMSSent, "", nil, &now
+		m.ProviderIDs, m.Parts = ids, len(ids)
+		log.Info("sms: sent", "parts", len(ids))
+	case ctx.Err() != nil:
+		// Shutting down: leave it pending for the next start.
+		m.Attempts--
+		m.Error = "interrupted by shutdown"
+		log.Info("sms: send interrupted by shutdown; will be sent after restart")
+	case Transient(err) && m.Attempts <= e.cfg.Retries:
+		next := now.Add(e.backoff(m.Attempts))
+		m.NextAt, m.Error = &next, centralita.ErrorMessage(err)
+		log.Warn("sms: send failed; will retry", "retry_at", next, "err", err)
+	default:
+		m.Status, m.Error, m.NextAt = centralita.SMSError, centralita.ErrorMessage(err), nil
+		log.Error("sms: send failed for good", "err", err)
+	}
+	if ferr := e.cfg.Store.FinishSMSAttempt(context.WithoutCancel(ctx), m); ferr != nil {
+		// The claim stays; it is retaken after the lease (a resend is possible).
+		log.Error("sms: storing the send outcome failed", "status", m.Status, "err", ferr)
+		return
+	}
+	if len(ids) > 0 {
+		e.applyStashed(ctx, ids)
+	}
+}
+
+// backoff is the wait before retry n (1-based): Backoff doubled n-1 times,
+// at most MaxBackoff.
+func (e *Engine) backoff(n int) time.Duration {
+	d := e.cfg.Backoff
+	for i := 1; i < n && d < e.cfg.MaxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, e.cfg.MaxBackoff)
+}
+
+// scheduleLoop moves due scheduled messages to the spool at start and then
+// every ScheduleInterval (rest-integra.md §9.4).
+func (e *Engine) scheduleLoop() {
+	ctx := e.runCtx
+	t := time.NewTicker(e.cfg.ScheduleInterval)
+	defer t.Stop()
+	for {
+		e.SpoolDue(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// SpoolDue runs the scheduler once: every scheduled message due in the
+// current minute of the clock (calldate before the minute's end) goes to
+// the spool with priority 1, as "every minute, the messages due in that
+// minute" (§9.4) reads. It returns how many moved.
+func (e *Engine) SpoolDue(ctx context.Context) int {
+	end := e.cfg.Now().Truncate(time.Minute).Add(time.Minute - time.Microsecond)
+	due, err := e.cfg.Store.SpoolDueSMS(ctx, end)
+	if err != nil {
+		if ctx.Err() == nil {
+			e.log.Warn("sms: scheduler run failed", "err", err)
+		}
+		return 0
+	}
+	for _, d := range due {
+		e.log.Info("sms: scheduled message spooled", "scheduled", d.ID, "id", d.SpooledID, "calldate", d.CallDate, "campaign", d.Campaign)
+	}
+	if len(due) > 0 {
+		e.poke()
+	}
+	return len(due)
+}
