@@ -57,6 +57,9 @@ type AgentCallRequest struct {
 	Queue string
 	// Data and Form are kept with the call (AgentCallwithData).
 	Data, Form string
+	// Record records the call once both legs are bridged (Integra form
+	// field record=1, or record=1 among Data's k=v pairs).
+	Record bool
 }
 
 // ACDSnapshot is the live state of the ACD.

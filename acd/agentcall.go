@@ -70,7 +70,7 @@ func (e *Engine) AgentCall(ctx context.Context, req centralita.AgentCallRequest)
 	id := uuid.NewString()
 	oc := &outCall{
 		id: id, a: a, queue: req.Queue, iface: iface, dest: dest, dstEndpoint: dstEndpoint,
-		callerID: req.CallerID, data: req.Data, form: req.Form,
+		callerID: req.CallerID, data: req.Data, form: req.Form, record: req.Record,
 		agentLeg: id + "-agent", dstLeg: id + "-dst", started: e.cfg.Now(),
 	}
 	a.out = oc
@@ -186,6 +186,9 @@ func (e *Engine) outEntered(oc *outCall, id string) {
 				e.log.Warn("acd: bridging an agent call failed", "call", oc.id, "err", err)
 			}
 			over := err != nil || oc.ended
+			if !over && oc.record {
+				e.recordOut(oc)
+			}
 			return over, over
 		})
 	})
@@ -235,6 +238,7 @@ func (e *Engine) outGone(oc *outCall, id string) {
 	if !oc.ended {
 		oc.ended = true
 		delete(e.outs, oc.id)
+		e.stopRec(&oc.rec)
 		if oc.logged {
 			talk := 0
 			if !oc.answered.IsZero() {

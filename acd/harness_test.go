@@ -77,6 +77,7 @@ type envConfig struct {
 	crm     centralita.CRM
 	crmTO   time.Duration
 	seed    uint64
+	rec     centralita.Recorder
 }
 
 func newEnv(t *testing.T, ec envConfig) *env {
@@ -140,7 +141,7 @@ func newEnv(t *testing.T, ec envConfig) *env {
 	e.cfg = acd.Config{
 		PBX: e.client, Media: e.client, Queues: e.queues, Agents: e.agents, QueueLog: e.qlog,
 		CRM: ec.crm, CRMTimeout: ec.crmTO, Now: clock.Now, Timer: timer, Rand: rand.New(rand.NewPCG(seed, seed)),
-		SIPToPJSIP: true, Logger: slog.New(slog.DiscardHandler),
+		SIPToPJSIP: true, Logger: slog.New(slog.DiscardHandler), Recorder: ec.rec,
 	}
 	e.start()
 	return e

@@ -31,6 +31,8 @@ type outCall struct {
 	released                 bool
 	guard                    *timer
 	agentGen, dstGen         uint64 // listGen when each leg's dial succeeded
+	record                   bool   // AgentCallRequest.Record
+	rec                      callRecording
 }
 
 // legState reports whether a leg was dialled, when (listGen), and whether

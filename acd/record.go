@@ -38,11 +38,9 @@ func recordArgs(args []string) callRecording {
 
 // startRecording records a call just bridged with the agent of o, when its
 // queue has Record or its arguments ask for it and a Recorder is
-// configured. It never holds the call up: the request runs in its own
-// goroutine, bounded by RequestTimeout, and a failure is only logged. The
-// lock is held.
+// configured. The lock is held.
 func (e *Engine) startRecording(c *call, o *offer) {
-	if e.cfg.Recorder == nil || !(c.q.cfg.Record || c.rec.asked) || c.rec.guid != "" || c.rec.starting {
+	if e.cfg.Recorder == nil || !(c.q.cfg.Record || c.rec.asked) {
 		return
 	}
 	req := centralita.RecordingRequest{
@@ -53,7 +51,32 @@ func (e *Engine) startRecording(c *call, o *offer) {
 		// The dialer dialled the customer (c.number) for the agent.
 		req.Source, req.Destination = o.a.cfg.Number, c.number
 	}
-	c.rec.starting = true
+	e.beginRecording(req, &c.rec, func() bool { return c.state == stConnected && c.conn == o })
+}
+
+// recordOut records an agent call (AgentCall with Record) just bridged;
+// the lock is held.
+func (e *Engine) recordOut(oc *outCall) {
+	if e.cfg.Recorder == nil {
+		return
+	}
+	req := centralita.RecordingRequest{
+		BridgeID: oc.id + "-bridge", UniqueID: oc.id, CallDate: oc.answered, Queue: oc.queue,
+		Agent: oc.a.cfg.Number, Source: oc.a.cfg.Number, Destination: oc.dest,
+	}
+	e.beginRecording(req, &oc.rec, func() bool { return !oc.ended })
+}
+
+// beginRecording asks the Recorder to record req and keeps its GUID in st.
+// It never holds the call up: the request runs in its own goroutine,
+// bounded by RequestTimeout, and a failure is only logged. When live says
+// the call is over by the time the recording started, the recording is
+// stopped at once. The lock is held.
+func (e *Engine) beginRecording(req centralita.RecordingRequest, st *callRecording, live func() bool) {
+	if st.guid != "" || st.starting {
+		return
+	}
+	st.starting = true
 	e.spawn(func() {
 		var guid string
 		err := e.pbx(func(ctx context.Context) (err error) {
@@ -62,25 +85,28 @@ func (e *Engine) startRecording(c *call, o *offer) {
 		})
 		e.mu.Lock()
 		defer e.mu.Unlock()
-		c.rec.starting = false
+		st.starting = false
 		switch {
 		case err != nil:
 			if e.runCtx.Err() == nil {
-				e.log.Warn("acd: recording the call failed", "call", c.id, "agent", req.Agent, "err", err)
+				e.log.Warn("acd: recording the call failed", "call", req.UniqueID, "agent", req.Agent, "err", err)
 			}
-		case c.state != stConnected || c.conn != o:
+		case !live():
 			// The call ended while the recording started.
 			e.spawn(func() { e.stopRecording(guid) })
 		default:
-			c.rec.guid = guid
+			st.guid = guid
 		}
 	})
 }
 
 // endRecording stops the call's recording, if any; the lock is held.
-func (e *Engine) endRecording(c *call) {
-	if guid := c.rec.guid; guid != "" {
-		c.rec.guid = ""
+func (e *Engine) endRecording(c *call) { e.stopRec(&c.rec) }
+
+// stopRec stops the recording st holds, if any; the lock is held.
+func (e *Engine) stopRec(st *callRecording) {
+	if guid := st.guid; guid != "" {
+		st.guid = ""
 		e.spawn(func() { e.stopRecording(guid) })
 	}
 }

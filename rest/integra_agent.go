@@ -41,6 +41,7 @@ func (in *integra) agentCall(withData bool) echo.HandlerFunc {
 		if withData {
 			req.Data, req.Form = c.FormValue("data"), c.FormValue("form")
 		}
+		req.Record = askRecording(c.FormValue("record"), req.Data)
 		if self, err := in.selfAgent(ctx, c); err != nil {
 			return err
 		} else if self != nil {
@@ -170,4 +171,27 @@ func isAgentPhone(a *centralita.Agent, phone string) bool {
 	}
 	_, ext, ok := strings.Cut(a.Interface, "/")
 	return ok && phone == ext
+}
+
+// askRecording reports whether an agent call asks to be recorded: the form
+// field record (a Centralita extension, not in the manual) is 1 or true,
+// or the call's data holds the pair record=1 (or record=true) among its
+// k=v pairs, separated by ":" as Integra data is, or by ";", "&", "|", ","
+// or spaces.
+func askRecording(field, data string) bool {
+	yes := func(v string) bool {
+		v = strings.TrimSpace(v)
+		return v == "1" || strings.EqualFold(v, "true")
+	}
+	if yes(field) {
+		return true
+	}
+	for _, kv := range strings.FieldsFunc(data, func(r rune) bool {
+		return strings.ContainsRune(":;&|, \t", r)
+	}) {
+		if k, v, ok := strings.Cut(kv, "="); ok && strings.EqualFold(strings.TrimSpace(k), "record") {
+			return yes(v)
+		}
+	}
+	return false
 }
