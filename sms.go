@@ -134,9 +134,16 @@ type SMSService interface {
 	// ReleaseSMSClaims frees messages claimed before the given time (by a
 	// process that died); owner "" releases any owner's.
 	ReleaseSMSClaims(ctx context.Context, owner string, before time.Time) (int, error)
-	// FinishSMSAttempt writes a claimed message's outcome (status, attempts,
-	// next try, error, parts, provider ids, sent time) and releases it.
-	FinishSMSAttempt(ctx context.Context, m *SMS) error
+	// RenewSMSClaim restamps owner's claim on message id at now, before an
+	// attempt, so that the lease runs from then; false (no error) when the
+	// claim is no longer owner's (it expired and was released or retaken).
+	RenewSMSClaim(ctx context.Context, owner string, id int64, now time.Time) (bool, error)
+	// FinishSMSAttempt writes the outcome of owner's attempt at a claimed
+	// message (status, attempts, next try, error, parts, provider ids, sent
+	// time) and releases it; ECONFLICT, writing nothing, when the message is
+	// not claimed by owner any more. Error is stored as valid UTF-8, cut to
+	// 500 characters.
+	FinishSMSAttempt(ctx context.Context, owner string, m *SMS) error
 	// RecordSMSDelivery stores a receipt for the part with that provider
 	// id; the message's Delivery is set once every part has one (the worst
 	// wins). It returns the message; ENOTFOUND for an unknown id.
@@ -152,7 +159,8 @@ type SMSService interface {
 	// returns them.
 	SpoolDueSMS(ctx context.Context, now time.Time) ([]*ScheduledSMS, error)
 
-	// CreateInboundSMS stores a received message.
+	// CreateInboundSMS stores a received message; invalid UTF-8 in its
+	// fields is replaced, so a garbled message is kept rather than refused.
 	CreateInboundSMS(ctx context.Context, m *SMS) error
 }
 
@@ -179,8 +187,9 @@ type SMSSender interface {
 	Status(ctx context.Context, batchID int64) ([]*SMS, error)
 	// Schedule adds a message to the scheduler table, sent in its minute.
 	Schedule(ctx context.Context, s *ScheduledSMS) error
-	// UploadBase queues an SMS base (see the sms package for the format)
-	// as a background job and returns its id.
+	// UploadBase stores every valid line of an SMS base (see the sms
+	// package for the format) before it returns, and returns the id of
+	// the background job that follows their sending.
 	UploadBase(ctx context.Context, u SMSBase) (string, error)
 	// List lists messages, inbound ones included (Direction SMSIn).
 	List(ctx context.Context, f SMSFilter) ([]*SMS, error)

@@ -165,7 +165,9 @@ func (in *integra) scheduleSMS(c *echo.Context) error {
 // uploadSMSBase answers the configured SMS base upload path (§9.5,
 // non-standard): Dialers/uploadbase's parameters plus message, the text
 // of lines without one (see the sms package for the file format). Answers
-// "1" once the job is started (asynchronous, like §7.1), "0" for bad input.
+// "1" once every valid line is queued (stored, so it survives a restart;
+// the sending goes on as a job, like §7.1, which lists rejected lines),
+// "0" for bad input; 429 when 16 bases are already being sent.
 func (in *integra) uploadSMSBase(c *echo.Context) error {
 	s, err := in.smsSender()
 	if err != nil {

@@ -51,6 +51,9 @@ func (f *igSMS) Schedule(_ context.Context, s *centralita.ScheduledSMS) error {
 }
 
 func (f *igSMS) UploadBase(_ context.Context, u centralita.SMSBase) (string, error) {
+	if u.Filename == "busy.txt" {
+		return "", centralita.Errorf(centralita.ELIMITED, "16 SMS bases are being sent")
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.uploads = append(f.uploads, u)
@@ -153,6 +156,8 @@ func TestIntegraSMSNonStandardPaths(t *testing.T) {
 	require.Equal(t, 1, fake.uploads[0].Declared)
 	res, body = e.post("SMS/uploadbase", key, url.Values{"fileb64": {"%%%"}})
 	integraDialerExpect(t, res, body, 200, "0", "bad base64")
+	res, _ = e.post("SMS/uploadbase", key, url.Values{"filename": {"busy.txt"}, "fileb64": {file}, "campaign": {"prueba1"}})
+	require.Equal(t, 429, res.StatusCode, "too many bases being sent")
 
 	res, body = e.post("SMS/list", key, url.Values{"direction": {"in"}, "from": {"2026-03-01 00:00:00"}, "limit": {"10"}})
 	require.Equal(t, 200, res.StatusCode, body)

@@ -122,8 +122,15 @@ func TestSendRateLimit(t *testing.T) {
 	require.Equal(t, centralita.ELIMITED, centralita.ErrorKind(send("098344486")), "third in the same second")
 	_, err := e.Send(ctx, centralita.SMSRequest{Recipients: []string{"091"}, Text: "draft", Draft: true})
 	require.NoError(t, err, "drafts are not limited")
+	// A request above one second's worth is accepted when the bucket is
+	// full, and its debt refuses what follows until it is paid back.
 	clk.Set(clk.Now().Add(time.Second))
-	require.Equal(t, centralita.ELIMITED, centralita.ErrorKind(send("091 092 093")), "3 recipients over a burst of 2")
+	require.NoError(t, send("091 092 093"), "3 recipients at 2/s, nothing else in the last second")
+	require.Equal(t, centralita.ELIMITED, centralita.ErrorKind(send("094")), "in debt")
+	clk.Set(clk.Now().Add(time.Second))
+	require.Equal(t, centralita.ELIMITED, centralita.ErrorKind(send("091,092")), "1 of the 2 tokens back")
+	require.NoError(t, send("091"))
+	clk.Set(clk.Now().Add(time.Second))
 	require.NoError(t, send("091,092"))
 
 	for _, bad := range []centralita.SMSRequest{
@@ -131,6 +138,10 @@ func TestSendRateLimit(t *testing.T) {
 		{Recipients: []string{""}, Text: "x"},
 		{Recipients: []string{"091"}, Text: "  "},
 		{Recipients: []string{"091"}, Text: strings.Repeat("a", sms.MaxText+1)},
+		{Recipients: []string{"091"}, Text: "x", Sender: strings.Repeat("s", sms.MaxSender+1)},
+		{Recipients: []string{"091"}, Text: "x", Campaign: strings.Repeat("ñ", sms.MaxCampaign+1)},
+		{Recipients: []string{"091"}, Text: "x", Agent: strings.Repeat("a", sms.MaxAgent+1)},
+		{Recipients: []string{"091"}, Text: "x", MsgID: strings.Repeat("1", sms.MaxMsgID+1)},
 	} {
 		_, err := e.Send(ctx, bad)
 		require.Equal(t, centralita.EINVALID, centralita.ErrorKind(err), "%+v", bad)
@@ -257,17 +268,17 @@ func TestUploadBaseJob(t *testing.T) {
 
 func TestUploadBaseCancel(t *testing.T) {
 	// A provider that blocks keeps the base's messages pending.
-	release := make(chan struct{})
-	p := &fakeProvider{fail: func(*centralita.SMS) error { <-release; return nil }}
+	release, sending := make(chan struct{}), make(chan struct{}, 3)
+	p := &fakeProvider{fail: func(*centralita.SMS) error { sending <- struct{}{}; <-release; return nil }}
 	e, st := newEngine(t, sms.Config{Provider: p, Rate: 1}, true)
 	defer close(release)
 	ctx := context.Background()
 	id, err := e.UploadBase(ctx, centralita.SMSBase{Campaign: "c", Message: "m", Content: []byte("c;091\nc;092\nc;093\n")})
 	require.NoError(t, err)
-	require.Eventually(t, func() bool {
-		js, _ := e.Jobs(ctx)
-		return len(js) == 1 && js[0].Done == 3
-	}, 5*time.Second, 5*time.Millisecond)
+	js, err := e.Jobs(ctx)
+	require.NoError(t, err)
+	require.EqualValues(t, 3, js[0].Done, "every line queued before UploadBase returns")
+	<-sending // one message is being sent
 	require.NoError(t, e.CancelJob(ctx, id))
 	require.Eventually(t, func() bool {
 		js, _ := e.Jobs(ctx)

@@ -197,11 +197,17 @@ func (p *HTTPProvider) Send(ctx context.Context, m *centralita.SMS) ([]string, e
 	return []string{id}, nil
 }
 
-// clip shortens a gateway answer for an error message.
+// clip shortens a gateway answer for an error message to 200 characters
+// of valid UTF-8 (the answer may be in any charset, or cut mid-character
+// by maxHTTPAnswer; the store refuses invalid UTF-8 on MariaDB).
 func clip(b []byte) string {
-	s := strings.TrimSpace(string(b))
-	if len(s) > 200 {
-		s = s[:200] + "…"
+	s := strings.TrimSpace(strings.ToValidUTF8(string(b), "\uFFFD"))
+	n := 0
+	for i := range s {
+		if n == 200 {
+			return s[:i] + "…"
+		}
+		n++
 	}
 	return s
 }

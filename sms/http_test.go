@@ -5,8 +5,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 
@@ -59,6 +61,16 @@ func TestHTTPProvider(t *testing.T) {
 		require.Error(t, err, "%d %s", tc.status, tc.answer)
 		require.Equal(t, tc.transient, sms.Transient(err), "%d: %v", tc.status, err)
 	}
+
+	// A refusal in another charset, longer than the error keeps: the error
+	// is valid UTF-8 (MariaDB refused the row otherwise, for ever).
+	mu.Lock()
+	status, answer = http.StatusBadRequest, "\xe9chec "+strings.Repeat("é", 300)
+	mu.Unlock()
+	_, err = p.Send(ctx, m)
+	require.Error(t, err)
+	require.True(t, utf8.ValidString(err.Error()), "%q", err.Error())
+	require.Contains(t, err.Error(), "\uFFFDchec éé")
 
 	// Substring success, GET without a body.
 	mu.Lock()

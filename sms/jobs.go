@@ -1,13 +1,14 @@
 package sms
 
 import (
-	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -18,34 +19,52 @@ import (
 const (
 	maxJobs       = 50
 	maxRejections = 1000
-	uploadBatch   = 200
-	maxBaseLine   = 8 * 1024
+	// maxRunningJobs bounds the uploads being sent at once; more are ELIMITED.
+	maxRunningJobs = 16
+	// maxBaseLines bounds the lines of one base (its messages are held in
+	// memory and inserted in one transaction).
+	maxBaseLines = 100000
+	maxBaseLine  = 8 * 1024
 )
 
-// job is an SMS base being queued and sent.
+// errJobCanceled is the cause of a job's context cancelled by CancelJob;
+// any other cause (the engine closing) leaves the base's rows queued.
+var errJobCanceled = errors.New("job cancelled by request")
+
+// job is an SMS base being sent.
 type job struct {
 	centralita.Job // guarded by the engine's lock
 	base           string
-	cancel         context.CancelFunc
+	cancel         context.CancelCauseFunc
 }
 
-// UploadBase queues an SMS base as a background job and returns its id;
-// Jobs shows its progress. rest-integra.md §9.5 gives no file format; this
-// one mirrors the dialer base of §7.3 ([proposal], non-standard): UTF-8,
-// LF or CRLF, no header, one message per line as
+// UploadBase queues an SMS base and returns the id of the job that follows
+// its sending; Jobs shows its progress. rest-integra.md §9.5 gives no file
+// format; this one mirrors the dialer base of §7.3 ([proposal],
+// non-standard): UTF-8, LF or CRLF, no header, one message per line as
 //
 //	campaign;number;message
 //
 // where an empty campaign is the upload's, the message is the rest of the
 // line (it may hold ";") and an empty message is SMSBase.Message. A line
-// with fewer than 2 fields, a bad number or no text is rejected (with its
-// number and reason in the job). Messages are queued at normal priority,
-// with Base "<filename>@<job id prefix>", and are paced by the rate limit
-// (not refused by it). The job runs until every queued message has left
-// PENDING; cancelling it stops the queueing and marks the base's messages
-// not yet sent ERROR ("cancelled").
+// with fewer than 2 fields, a bad number, no text, a campaign over
+// MaxCampaign characters or more than 8 KiB is rejected (with its number
+// and reason in the job) and the next lines are read. Blank lines are
+// skipped and not counted in the job's Total.
+//
+// Every accepted line is inserted, in one transaction, before UploadBase
+// returns (so an answered upload survives a crash or restart: its unsent
+// messages stay PENDING and are sent after the next start). A base has at
+// most 100000 lines, and at most 16 uploads may be sending at once
+// (ELIMITED beyond). Messages are queued at normal priority, share one
+// batch id, have Base "<filename>@<job id prefix>" and are paced by the
+// rate limit (not refused by it). The job runs until every message has
+// left PENDING; cancelling it (CancelJob) marks the base's messages not
+// yet sent ERROR ("cancelled"). Stopping the engine ends the job (failed,
+// "interrupted") without cancelling anything.
 func (e *Engine) UploadBase(ctx context.Context, u centralita.SMSBase) (string, error) {
-	if len(bytes.TrimSpace(u.Content)) == 0 {
+	content := bytes.TrimPrefix(u.Content, []byte("\xef\xbb\xbf"))
+	if len(bytes.TrimSpace(content)) == 0 {
 		return "", centralita.Errorf(centralita.EINVALID, "the base is empty")
 	}
 	if strings.TrimSpace(u.Message) != "" {
@@ -53,34 +72,113 @@ func (e *Engine) UploadBase(ctx context.Context, u centralita.SMSBase) (string, 
 			return "", err
 		}
 	}
-	total := bytes.Count(u.Content, []byte{'\n'})
-	if u.Content[len(u.Content)-1] != '\n' {
-		total++
+	if err := checkLen("campaign", u.Campaign, MaxCampaign); err != nil {
+		return "", err
 	}
-	e.mu.Lock()
-	if e.closed || e.runCtx == nil {
-		e.mu.Unlock()
-		return "", centralita.Errorf(centralita.EUNAVAILABLE, "the SMS engine is not running")
+	if err := checkLen("username", u.Username, MaxAgent); err != nil {
+		return "", err
 	}
-	jctx, cancel := context.WithCancel(e.runCtx)
+	if n := bytes.Count(content, []byte{'\n'}); n > maxBaseLines {
+		return "", centralita.Errorf(centralita.EINVALID, "the base has %d lines: at most %d", n, maxBaseLines)
+	}
 	id := uuid.NewString()
 	name := u.Filename
 	if name == "" {
 		name = "base"
 	}
+	base := name + "@" + id[:8]
+	if n := utf8.RuneCountInString(base); n > MaxCampaign {
+		return "", centralita.Errorf(centralita.EINVALID, "filename of %d characters: at most %d", utf8.RuneCountInString(name), MaxCampaign-9)
+	}
 	j := &job{Job: centralita.Job{
-		ID: id, Kind: "smsbase", State: centralita.JobRunning, Total: int64(total),
+		ID: id, Kind: "smsbase", State: centralita.JobRunning,
 		Description: fmt.Sprintf("SMS base %q for campaign %q by %q", u.Filename, u.Campaign, u.Username),
 		StartedAt:   e.cfg.Now(), Rejections: []centralita.Rejection{},
-	}, base: name + "@" + id[:8], cancel: cancel}
+	}, base: base}
+	ms := e.parseBase(content, u, j)
+
+	e.mu.Lock()
+	if e.closed || e.runCtx == nil {
+		e.mu.Unlock()
+		return "", centralita.Errorf(centralita.EUNAVAILABLE, "the SMS engine is not running")
+	}
+	running := 0
+	for _, o := range e.jobs {
+		if o.State == centralita.JobRunning {
+			running++
+		}
+	}
+	if running >= maxRunningJobs {
+		e.mu.Unlock()
+		return "", centralita.Errorf(centralita.ELIMITED, "%d SMS bases are being sent: at most %d at once", running, maxRunningJobs)
+	}
+	jctx, cancel := context.WithCancelCause(e.runCtx)
+	j.cancel = cancel
 	e.jobs = append(e.jobs, j)
 	e.trimJobs()
 	e.mu.Unlock()
-	e.spawn(func() {
-		defer cancel()
-		e.runUpload(jctx, j, u)
+
+	if err := e.cfg.Store.CreateSMS(ctx, ms); err != nil {
+		cancel(err)
+		e.endJob(j, centralita.JobFailed, centralita.ErrorMessage(err))
+		return "", err
+	}
+	e.mu.Lock()
+	j.Done = int64(len(ms))
+	started := len(ms) > 0 && e.spawnLocked(func() {
+		defer cancel(nil)
+		e.runUpload(jctx, j)
 	})
+	e.mu.Unlock()
+	switch {
+	case len(ms) == 0:
+		cancel(nil)
+		e.endJob(j, centralita.JobDone, "")
+	case !started:
+		cancel(nil)
+		e.endJob(j, centralita.JobFailed, "interrupted by shutdown; the base's messages stay queued")
+	default:
+		e.poke()
+	}
+	e.log.Info("sms: base queued", "job", id, "base", base, "queued", len(ms), "rejected", j.Rejected)
 	return id, nil
+}
+
+// parseBase reads the base's lines into messages, recording rejections in j.
+func (e *Engine) parseBase(content []byte, u centralita.SMSBase, j *job) []*centralita.SMS {
+	var ms []*centralita.SMS
+	var line int64
+	for len(content) > 0 {
+		var raw []byte
+		raw, content, _ = bytes.Cut(content, []byte{'\n'})
+		line++
+		text := strings.TrimRight(string(raw), "\r")
+		if strings.TrimSpace(text) == "" {
+			continue
+		}
+		j.Total++
+		if len(raw) > maxBaseLine {
+			e.reject(j, line, fmt.Sprintf("line of %d bytes: at most %d", len(raw), maxBaseLine))
+			continue
+		}
+		m, reason := e.baseLine(text, u, j.base)
+		if reason != "" {
+			e.reject(j, line, reason)
+			continue
+		}
+		ms = append(ms, m)
+	}
+	return ms
+}
+
+// endJob marks j over.
+func (e *Engine) endJob(j *job, state centralita.JobState, msg string) {
+	now := e.cfg.Now()
+	e.mu.Lock()
+	j.State, j.Error, j.EndedAt = state, msg, &now
+	e.trimJobs()
+	e.mu.Unlock()
+	e.log.Info("sms: base job over", "job", j.ID, "state", state, "queued", j.Done, "rejected", j.Rejected, "error", msg)
 }
 
 // trimJobs keeps the last maxJobs jobs, dropping the oldest finished first; the lock is held.
@@ -119,80 +217,32 @@ func (e *Engine) CancelJob(ctx context.Context, id string) error {
 		if j.State != centralita.JobRunning {
 			return centralita.Errorf(centralita.ECONFLICT, "job %s is %s", id, j.State)
 		}
-		j.cancel()
+		j.cancel(errJobCanceled)
 		return nil
 	}
 	return centralita.Errorf(centralita.ENOTFOUND, "job %s not found", id)
 }
 
-// runUpload queues the base batch by batch, then waits for it to be sent.
-func (e *Engine) runUpload(ctx context.Context, j *job, u centralita.SMSBase) {
-	state, msg := centralita.JobDone, ""
-	defer func() {
-		if ctx.Err() != nil && state != centralita.JobFailed {
-			state = centralita.JobCanceled
-			n, err := e.cfg.Store.CancelPendingSMS(context.WithoutCancel(ctx), j.base)
-			if err != nil {
-				e.log.Error("sms: cancelling a base's pending messages failed", "job", j.ID, "err", err)
-			}
-			e.log.Info("sms: base cancelled", "job", j.ID, "unsent_cancelled", n)
-		}
-		now := e.cfg.Now()
-		e.mu.Lock()
-		j.State, j.Error, j.EndedAt = state, msg, &now
-		e.trimJobs()
-		e.mu.Unlock()
-		e.log.Info("sms: base job over", "job", j.ID, "state", state, "queued", j.Done, "rejected", j.Rejected)
-	}()
-	sc := bufio.NewScanner(bytes.NewReader(bytes.TrimPrefix(u.Content, []byte("\xef\xbb\xbf"))))
-	sc.Buffer(make([]byte, 0, 4096), maxBaseLine)
-	var batch []*centralita.SMS
-	flush := func() bool {
-		if len(batch) == 0 {
-			return true
-		}
-		if err := e.cfg.Store.CreateSMS(ctx, batch); err != nil {
-			state, msg = centralita.JobFailed, centralita.ErrorMessage(err)
-			if ctx.Err() != nil {
-				state = centralita.JobCanceled
-			}
-			return false
-		}
-		e.mu.Lock()
-		j.Done += int64(len(batch))
-		e.mu.Unlock()
-		batch = batch[:0]
-		e.poke()
-		return ctx.Err() == nil
-	}
-	var line int64
-	for sc.Scan() {
-		line++
-		if ctx.Err() != nil {
-			return
-		}
-		text := strings.TrimRight(sc.Text(), "\r")
-		if strings.TrimSpace(text) == "" {
-			continue
-		}
-		m, reason := e.baseLine(text, u, j.base)
-		if reason != "" {
-			e.reject(j, line, reason)
-			continue
-		}
-		// A chunk of the base shares a batch id; the base name is what tracks it.
-		batch = append(batch, m)
-		if len(batch) == uploadBatch && !flush() {
-			return
-		}
-	}
-	if err := sc.Err(); err != nil {
-		e.reject(j, line+1, "line too long: "+err.Error())
-	}
-	if !flush() {
-		return
-	}
+// runUpload waits until the base's messages are sent; when the job is
+// cancelled (CancelJob) it marks those still pending ERROR ("cancelled").
+// The engine closing ends it without touching the rows.
+func (e *Engine) runUpload(ctx context.Context, j *job) {
 	e.waitSent(ctx, j)
+	switch {
+	case context.Cause(ctx) == errJobCanceled:
+		n, err := e.cfg.Store.CancelPendingSMS(context.WithoutCancel(ctx), j.base)
+		if err != nil {
+			e.log.Error("sms: cancelling a base's pending messages failed", "job", j.ID, "err", err)
+			e.endJob(j, centralita.JobCanceled, "cancelling its pending messages failed: "+centralita.ErrorMessage(err))
+			return
+		}
+		e.log.Info("sms: base cancelled", "job", j.ID, "unsent_cancelled", n)
+		e.endJob(j, centralita.JobCanceled, "")
+	case ctx.Err() != nil:
+		e.endJob(j, centralita.JobFailed, "interrupted by shutdown; the base's unsent messages stay queued and are sent after restart")
+	default:
+		e.endJob(j, centralita.JobDone, "")
+	}
 }
 
 // baseLine reads one base line into a message, or says why not.
@@ -204,6 +254,9 @@ func (e *Engine) baseLine(text string, u centralita.SMSBase, base string) (*cent
 	campaign := strings.TrimSpace(f[0])
 	if campaign == "" {
 		campaign = u.Campaign
+	}
+	if err := checkLen("campaign", campaign, MaxCampaign); err != nil {
+		return nil, centralita.ErrorMessage(err)
 	}
 	rcpts, err := Recipients(f[1])
 	if err != nil || len(rcpts) != 1 {

@@ -47,6 +47,9 @@ type SMPPConfig struct {
 // 0x04 is a delivery receipt ("id:… stat:DELIVRD …", or the
 // receipted_message_id and message_state TLVs); any other deliver_sm is a
 // received message (each part of a concatenated one is stored on its own).
+// A deliver_sm is answered only once the engine stored it: when storing
+// fails, deliver_sm_resp carries ESME_RX_T_APPN (temporary application
+// error) so that the SMSC delivers it again later.
 //
 // It connects in the background and keeps reconnecting; while it is not
 // bound, Send fails with EUNAVAILABLE (retried by the engine). Throttling,
@@ -126,7 +129,7 @@ func (p *SMPPProvider) connect() {
 	settings := gosmpp.Settings{
 		EnquireLink: p.cfg.EnquireLink,
 		ReadTimeout: 2*p.cfg.EnquireLink + time.Second,
-		OnPDU:       p.onPDU,
+		OnAllPDU:    p.onPDU,
 		OnReceivingError: func(err error) {
 			p.log.Warn("smpp: receive error", "err", err)
 		},
@@ -290,16 +293,40 @@ func (p *SMPPProvider) submit(ctx context.Context, sm *pdu.SubmitSM) (string, er
 	}
 }
 
-// onPDU handles what the SMSC sends (gosmpp answers deliver_sm itself).
-func (p *SMPPProvider) onPDU(pd pdu.PDU, _ bool) {
+// storeTimeout bounds storing a received message or receipt before it is
+// answered.
+const storeTimeout = 10 * time.Second
+
+// onPDU handles every PDU the SMSC sends (gosmpp's OnAllPDU: nothing is
+// answered automatically) and returns the answer, and whether to close the
+// bind, as gosmpp's own handler does: enquire_link and unbind are answered
+// at once (unbind closes), deliver_sm after it was stored (see deliver),
+// other requests with their default response; responses answer nothing.
+func (p *SMPPProvider) onPDU(pd pdu.PDU) (pdu.PDU, bool) {
 	switch x := pd.(type) {
 	case *pdu.SubmitSMResp:
 		p.resolve(x.GetSequenceNumber(), submitResult{id: x.MessageID, status: x.CommandStatus})
+		return nil, false
 	case *pdu.GenericNack:
 		p.resolve(x.GetSequenceNumber(), submitResult{status: x.CommandStatus})
+		return nil, false
+	case *pdu.EnquireLink:
+		return x.GetResponse(), false
+	case *pdu.Unbind:
+		return x.GetResponse(), true
 	case *pdu.DeliverSM:
-		p.deliver(x)
+		r := x.GetResponse()
+		if err := p.deliver(x); err != nil {
+			if resp, ok := r.(*pdu.DeliverSMResp); ok {
+				resp.CommandStatus = data.ESME_RX_T_APPN
+			}
+		}
+		return r, false
 	}
+	if pd.CanResponse() {
+		return pd.GetResponse(), false
+	}
+	return nil, false
 }
 
 // resolve hands a response to the Send waiting for it.
@@ -353,14 +380,19 @@ func Delivery(stat string) centralita.SMSDelivery {
 	return centralita.SMSUnknown
 }
 
-// deliver handles a deliver_sm: a receipt or a received message.
-func (p *SMPPProvider) deliver(x *pdu.DeliverSM) {
+// deliver handles a deliver_sm, a receipt or a received message, and
+// returns the sink's error (nil for what is ignored).
+func (p *SMPPProvider) deliver(x *pdu.DeliverSM) error {
 	p.mu.Lock()
-	sink, ctx := p.sink, p.ctx
+	sink, pctx := p.sink, p.ctx
 	p.mu.Unlock()
-	if sink == nil || ctx == nil {
-		return
+	if sink == nil || pctx == nil {
+		return centralita.Errorf(centralita.EUNAVAILABLE, "smpp: not started")
 	}
+	// Stored even while the engine stops, so that what the SMSC sent last
+	// is kept when possible; a failure is answered as temporary.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(pctx), storeTimeout)
+	defer cancel()
 	text, err := x.Message.GetMessage()
 	if err != nil {
 		p.log.Warn("smpp: undecodable deliver_sm text", "err", err)
@@ -376,12 +408,11 @@ func (p *SMPPProvider) deliver(x *pdu.DeliverSM) {
 		d := Delivery(stat)
 		if id == "" || d == "" {
 			p.log.Debug("smpp: receipt without id or final state ignored", "text", text)
-			return
+			return nil
 		}
-		sink.Receipt(ctx, id, d, p.cfg.Now())
-		return
+		return sink.Receipt(ctx, id, d, p.cfg.Now())
 	}
-	sink.Inbound(ctx, &centralita.SMS{
+	return sink.Inbound(ctx, &centralita.SMS{
 		Sender: x.SourceAddr.Address(), Recipient: x.DestAddr.Address(), Text: text, CreatedAt: p.cfg.Now(),
 	})
 }

@@ -11,6 +11,10 @@
 // (up to Config.Retries retries, exponential backoff), or ERROR. Claims
 // carry the claiming engine's owner id and time; claims older than
 // Config.Lease (a crashed process's) are released and the rows sent again.
+// Before each attempt the worker renews its claim and skips the row if it
+// lost it; the outcome is written only while the claim is still its own,
+// so two engines never both send a row whose lease expired (a process
+// that crashed mid-send can still cause one resend after the lease).
 package sms
 
 import (
@@ -26,6 +30,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/time/rate"
 
@@ -47,12 +52,15 @@ type Provider interface {
 	Close() error
 }
 
-// Sink receives what a provider reports.
+// Sink receives what a provider reports. A provider acknowledges a
+// receipt or a received message to the network only once the Sink
+// returned nil; on an error it answers a temporary failure so that the
+// network delivers it again.
 type Sink interface {
 	// Receipt reports the delivery result of the part with that provider id.
-	Receipt(ctx context.Context, providerID string, d centralita.SMSDelivery, at time.Time)
+	Receipt(ctx context.Context, providerID string, d centralita.SMSDelivery, at time.Time) error
 	// Inbound reports a received message (Sender, Recipient, Text, MsgID).
-	Inbound(ctx context.Context, m *centralita.SMS)
+	Inbound(ctx context.Context, m *centralita.SMS) error
 }
 
 // Transient reports whether a provider error is worth retrying.
@@ -78,6 +86,12 @@ const (
 	MaxText = 1600
 	// MaxRecipients bounds one send request.
 	MaxRecipients = 1000
+	// Field lengths Send checks, in characters (the MariaDB columns'; SQLite
+	// would take more, so both refuse alike).
+	MaxSender   = 32
+	MaxCampaign = 255
+	MaxAgent    = 80
+	MaxMsgID    = 64
 )
 
 // Config configures an Engine.
@@ -86,7 +100,9 @@ type Config struct {
 	Store    centralita.SMSService
 	Provider Provider
 	// Rate is the messages-per-second limit of Send (a request for n
-	// recipients counts n) and of the worker's sending; default 10.
+	// recipients counts n; see Engine.Send for requests above one second's
+	// worth) and of the worker's sending, which counts parts (a 3-part
+	// message takes 3 of the second's Rate); default 10.
 	Rate float64
 	// Retries is how many times a transient failure is retried; default 3,
 	// negative for none.
@@ -99,7 +115,9 @@ type Config struct {
 	// default 1 min (shorter only for tests).
 	PollInterval, ScheduleInterval time.Duration
 	// Lease is how long a claim holds before another engine may take the
-	// row over; default 2 min. SendTimeout bounds one attempt; default 30 s.
+	// row over; default 2 min, and at least twice SendTimeout (a shorter
+	// one is raised). SendTimeout bounds one attempt, which Close lets
+	// finish so that its real outcome is stored; default 30 s.
 	Lease, SendTimeout time.Duration
 	// Now is the clock; default time.Now.
 	Now func() time.Time
@@ -112,8 +130,8 @@ type Engine struct {
 	cfg   Config
 	log   *slog.Logger
 	owner string
-	limit *rate.Limiter // Send's admission limit, on cfg.Now
-	pace  *rate.Limiter // the worker's sending pace, on real time
+	limit *bucket       // Send's admission limit, on cfg.Now
+	pace  *rate.Limiter // the worker's sending pace in parts, on real time
 	wake  chan struct{}
 
 	mu       sync.Mutex
@@ -164,6 +182,7 @@ func New(cfg Config) (*Engine, error) {
 	def(&cfg.ScheduleInterval, DefaultScheduleInterval)
 	def(&cfg.Lease, DefaultLease)
 	def(&cfg.SendTimeout, DefaultSendTimeout)
+	cfg.Lease = max(cfg.Lease, 2*cfg.SendTimeout)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -180,7 +199,7 @@ func New(cfg Config) (*Engine, error) {
 	}
 	return &Engine{
 		cfg: cfg, log: cfg.Logger, owner: owner,
-		limit:    rate.NewLimiter(rate.Limit(cfg.Rate), burst),
+		limit:    &bucket{rate: cfg.Rate, size: float64(burst), tokens: float64(burst)},
 		pace:     rate.NewLimiter(rate.Limit(cfg.Rate), burst),
 		wake:     make(chan struct{}, 1),
 		receipts: make(map[string]stashed),
@@ -206,17 +225,32 @@ func (e *Engine) Start(ctx context.Context) error {
 	return nil
 }
 
-// spawn runs fn in a goroutine Close waits for.
-func (e *Engine) spawn(fn func()) {
+// spawn runs fn in a goroutine Close waits for, unless the engine is
+// closed (then it reports false). The check and the wg.Add are under the
+// lock Close takes to set closed, so no goroutine starts once Close waits.
+func (e *Engine) spawn(fn func()) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.spawnLocked(fn)
+}
+
+// spawnLocked is spawn with the lock held.
+func (e *Engine) spawnLocked(fn func()) bool {
+	if e.closed {
+		return false
+	}
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
 		fn()
 	}()
+	return true
 }
 
-// Close stops the loops and jobs, waits for them and closes the provider.
-// Rows being sent are finished or left claimed (and retaken after the lease).
+// Close stops the loops and jobs, waits for them (an attempt in flight for
+// at most SendTimeout, and its outcome is stored) and closes the provider.
+// Claimed rows not yet attempted are released; the messages of an SMS base
+// still pending stay PENDING and are sent after the next start.
 func (e *Engine) Close() error {
 	e.mu.Lock()
 	if e.closed || e.cancel == nil {
@@ -267,9 +301,31 @@ func checkText(text string) error {
 	return nil
 }
 
+// checkLen refuses a field longer than n characters, or not UTF-8.
+func checkLen(field, v string, n int) error {
+	if c := utf8.RuneCountInString(v); c > n {
+		return centralita.Errorf(centralita.EINVALID, "%s of %d characters: at most %d", field, c, n)
+	}
+	if !utf8.ValidString(v) {
+		return centralita.Errorf(centralita.EINVALID, "%s is not valid UTF-8", field)
+	}
+	return nil
+}
+
 // Send queues r's messages and returns the batch id; see centralita.SMSSender.
-// The rate limit is checked first, on every recipient, so a refused request
+// Sender, Campaign, Agent and MsgID are bounded (MaxSender…). The rate
+// limit is checked last, after every other check, so a refused request
 // costs nothing; drafts are not limited.
+//
+// The limit is a bucket holding one second's worth of messages (Rate,
+// rounded up) that refills at Rate per second. A request for n recipients
+// is accepted when the bucket holds n; a request larger than the bucket
+// (up to MaxRecipients) is accepted only when the bucket is full, and then
+// takes n, leaving a debt that refuses the following requests until it is
+// paid back at Rate per second. So over any stretch of time no more than
+// Rate messages per second (plus one bucket) are accepted, and a batch
+// larger than a second's worth is still possible, when nothing else was
+// accepted in the last second.
 func (e *Engine) Send(ctx context.Context, r centralita.SMSRequest) (int64, error) {
 	rcpts, err := Recipients(r.Recipients...)
 	if err != nil {
@@ -278,10 +334,18 @@ func (e *Engine) Send(ctx context.Context, r centralita.SMSRequest) (int64, erro
 	if err := checkText(r.Text); err != nil {
 		return 0, err
 	}
+	for _, f := range []struct {
+		name, v string
+		n       int
+	}{{"sender", r.Sender, MaxSender}, {"campaign", r.Campaign, MaxCampaign}, {"agent", r.Agent, MaxAgent}, {"msgId", r.MsgID, MaxMsgID}} {
+		if err := checkLen(f.name, f.v, f.n); err != nil {
+			return 0, err
+		}
+	}
 	status := centralita.SMSPending
 	if r.Draft {
 		status = centralita.SMSDraft
-	} else if !e.limit.AllowN(e.cfg.Now(), len(rcpts)) {
+	} else if !e.limit.allow(e.cfg.Now(), len(rcpts)) {
 		return 0, centralita.Errorf(centralita.ELIMITED, "more than %v messages per second", e.cfg.Rate)
 	}
 	ms := make([]*centralita.SMS, len(rcpts))
@@ -328,6 +392,14 @@ func (e *Engine) Schedule(ctx context.Context, s *centralita.ScheduledSMS) error
 	if err := checkText(s.Message); err != nil {
 		return err
 	}
+	for _, f := range []struct {
+		name, v string
+		n       int
+	}{{"source", s.Source, MaxSender}, {"campaign", s.Campaign, MaxCampaign}, {"agent", s.Agent, MaxAgent}, {"data", s.Data, 1000}} {
+		if err := checkLen(f.name, f.v, f.n); err != nil {
+			return err
+		}
+	}
 	if s.CallDate.IsZero() {
 		return centralita.Errorf(centralita.EINVALID, "calldate required")
 	}
@@ -337,27 +409,40 @@ func (e *Engine) Schedule(ctx context.Context, s *centralita.ScheduledSMS) error
 
 // Receipt records a delivery receipt (Sink). A receipt for a part whose
 // message is not stored as sent yet (the SMSC can answer before the
-// worker has written the parts) is kept and applied once it is.
-func (e *Engine) Receipt(ctx context.Context, providerID string, d centralita.SMSDelivery, at time.Time) {
+// worker has written the parts) is kept in memory (at most maxStash) and
+// applied once it is; it returns nil then. It returns an error only when
+// the store failed, so that the SMSC delivers the receipt again.
+//
+// No lock is held during database I/O: the receipt is stashed first and
+// looked up again; the worker takes stashed receipts after storing parts,
+// so either the second look-up or the worker finds it (both may: applying
+// a receipt twice is harmless).
+func (e *Engine) Receipt(ctx context.Context, providerID string, d centralita.SMSDelivery, at time.Time) error {
 	m, err := e.cfg.Store.RecordSMSDelivery(ctx, providerID, d, at)
 	if centralita.ErrorKind(err) == centralita.ENOTFOUND {
 		e.mu.Lock()
-		// Retried under the lock: the worker takes stashed receipts under
-		// it after storing parts, so none is lost in between.
-		m, err = e.cfg.Store.RecordSMSDelivery(ctx, providerID, d, at)
-		if centralita.ErrorKind(err) == centralita.ENOTFOUND && len(e.receipts) < maxStash {
-			e.receipts[providerID] = stashed{d, at}
+		if len(e.receipts) >= maxStash {
 			e.mu.Unlock()
-			e.log.Debug("sms: receipt before its message was stored; kept", "provider_id", providerID, "delivery", d)
-			return
+			e.log.Warn("sms: receipt for an unknown message dropped (too many kept)", "provider_id", providerID, "delivery", d)
+			return nil
 		}
+		e.receipts[providerID] = stashed{d, at}
+		e.mu.Unlock()
+		m, err = e.cfg.Store.RecordSMSDelivery(ctx, providerID, d, at)
+		if centralita.ErrorKind(err) == centralita.ENOTFOUND {
+			e.log.Debug("sms: receipt before its message was stored; kept", "provider_id", providerID, "delivery", d)
+			return nil
+		}
+		e.mu.Lock()
+		delete(e.receipts, providerID)
 		e.mu.Unlock()
 	}
 	if err != nil {
 		e.log.Warn("sms: delivery receipt not recorded", "provider_id", providerID, "delivery", d, "err", err)
-		return
+		return err
 	}
 	e.log.Info("sms: delivery receipt", "id", m.ID, "provider_id", providerID, "delivery", d, "message_delivery", m.Delivery)
+	return nil
 }
 
 // applyStashed records the early receipts of ids.
@@ -373,18 +458,47 @@ func (e *Engine) applyStashed(ctx context.Context, ids []string) {
 	}
 	e.mu.Unlock()
 	for i, id := range found {
-		e.Receipt(ctx, id, rs[i].d, rs[i].at)
+		_ = e.Receipt(ctx, id, rs[i].d, rs[i].at)
 	}
 }
 
-// Inbound stores a received message (Sink).
-func (e *Engine) Inbound(ctx context.Context, m *centralita.SMS) {
+// Inbound stores a received message (Sink); an error means it was not
+// stored (and must not be acknowledged).
+func (e *Engine) Inbound(ctx context.Context, m *centralita.SMS) error {
 	if m.CreatedAt.IsZero() {
 		m.CreatedAt = e.cfg.Now()
 	}
 	if err := e.cfg.Store.CreateInboundSMS(ctx, m); err != nil {
-		e.log.Error("sms: received message not stored", "from", m.Sender, "to", m.Recipient, "err", err)
-		return
+		e.log.Error("sms: received message not stored; the network is asked to deliver it again", "from", m.Sender, "to", m.Recipient, "err", err)
+		return err
 	}
 	e.log.Info("sms: message received", "id", m.ID, "from", m.Sender, "to", m.Recipient, "chars", len([]rune(m.Text)))
+	return nil
+}
+
+// bucket is Send's admission limit (see Send): a token bucket whose
+// tokens may go below zero after a request larger than it.
+type bucket struct {
+	mu     sync.Mutex
+	rate   float64 // tokens per second
+	size   float64 // capacity
+	tokens float64
+	last   time.Time
+}
+
+// allow takes n tokens at now if the rule of Send lets it.
+func (b *bucket) allow(now time.Time, n int) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.last.IsZero() && now.After(b.last) {
+		b.tokens = min(b.size, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+	}
+	if b.last.IsZero() || now.After(b.last) {
+		b.last = now
+	}
+	if b.tokens < min(float64(n), b.size) {
+		return false
+	}
+	b.tokens -= float64(n)
+	return true
 }

@@ -37,6 +37,15 @@ type testSMSC struct {
 	receipts bool
 	refuse   int // refuse this many submits with ESME_RTHROTTLED
 	seq      atomic.Uint32
+	// resps are the command statuses of the deliver_sm_resp received.
+	resps []uint32
+}
+
+// DeliverResps returns the statuses of the deliver_sm_resp received.
+func (s *testSMSC) DeliverResps() []uint32 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]uint32(nil), s.resps...)
 }
 
 func newTestSMSC(t *testing.T, user, password string, receipts bool) *testSMSC {
@@ -59,6 +68,10 @@ func (s *testSMSC) Submitted() []submitted {
 
 func (s *testSMSC) handle(c smpptest.Conn, p pdu.Body) {
 	switch p.Header().ID {
+	case pdu.DeliverSMRespID:
+		s.mu.Lock()
+		s.resps = append(s.resps, uint32(p.Header().Status))
+		s.mu.Unlock()
 	case pdu.EnquireLinkID:
 		_ = c.Write(pdu.NewEnquireLinkRespSeq(p.Header().Seq))
 	case pdu.UnbindID:

@@ -9,8 +9,9 @@ import (
 
 // claimBatch is the most rows the worker claims at a time; it claims no
 // more than a second's worth at the configured rate, so that rows waiting
-// for their turn stay unclaimed (and cancellable).
-const claimBatch = 50
+// for their turn stay unclaimed (and cancellable, and free for another
+// engine), and renews each claim right before its attempt.
+const claimBatch = 20
 
 // workLoop claims and sends due rows until the engine stops, releasing
 // expired claims (a crashed process's) every half lease.
@@ -38,9 +39,22 @@ func (e *Engine) workLoop() {
 				break
 			}
 			for i, m := range ms {
-				if err := e.pace.Wait(ctx); err != nil {
+				if err := e.waitPace(ctx, m); err != nil {
 					e.release(ms[i:])
 					return
+				}
+				ok, err := e.cfg.Store.RenewSMSClaim(ctx, e.owner, m.ID, e.cfg.Now())
+				switch {
+				case err != nil && ctx.Err() != nil:
+					e.release(ms[i:])
+					return
+				case err != nil:
+					// Not attempted: the claim expires and the row is retaken.
+					e.log.Warn("sms: renewing a claim failed; message left for later", "id", m.ID, "err", err)
+					continue
+				case !ok:
+					e.log.Warn("sms: claim lost (lease expired, another engine took the message); not sent here", "id", m.ID)
+					continue
 				}
 				e.attempt(ctx, m)
 			}
@@ -57,19 +71,36 @@ func (e *Engine) workLoop() {
 	}
 }
 
+// waitPace waits for m's turn at the sending rate, which counts parts; a
+// message with more parts than a second's worth waits for them in bursts.
+func (e *Engine) waitPace(ctx context.Context, m *centralita.SMS) error {
+	segs, _ := Segments(m.Text)
+	for left := max(1, len(segs)); left > 0; {
+		n := min(left, e.pace.Burst())
+		if err := e.pace.WaitN(ctx, n); err != nil {
+			return err
+		}
+		left -= n
+	}
+	return nil
+}
+
 // release gives back claimed rows not attempted, on shutdown.
 func (e *Engine) release(ms []*centralita.SMS) {
 	ctx := context.WithoutCancel(e.runCtx)
 	for _, m := range ms {
-		if err := e.cfg.Store.FinishSMSAttempt(ctx, m); err != nil {
+		if err := e.cfg.Store.FinishSMSAttempt(ctx, e.owner, m); err != nil && centralita.ErrorKind(err) != centralita.ECONFLICT {
 			e.log.Warn("sms: releasing a message on shutdown failed", "id", m.ID, "err", err)
 		}
 	}
 }
 
-// attempt sends one claimed message and stores the outcome.
+// attempt sends one claimed message and stores the outcome. The send is
+// not cut by shutdown (ctx): the SMSC may accept a message whose answer a
+// cancelled wait would miss, which would be sent again after a restart;
+// it runs to its end or SendTimeout, and Close waits for it.
 func (e *Engine) attempt(ctx context.Context, m *centralita.SMS) {
-	sctx, cancel := context.WithTimeout(ctx, e.cfg.SendTimeout)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.cfg.SendTimeout)
 	ids, err := e.cfg.Provider.Send(sctx, m)
 	cancel()
 	now := e.cfg.Now()
@@ -80,11 +111,6 @@ func (e *Engine) attempt(ctx context.Context, m *centralita.SMS) {
 		m.Status, m.Error, m.NextAt, m.SentAt = centralita.SMSSent, "", nil, &now
 		m.ProviderIDs, m.Parts = ids, len(ids)
 		log.Info("sms: sent", "parts", len(ids))
-	case ctx.Err() != nil:
-		// Shutting down: leave it pending for the next start.
-		m.Attempts--
-		m.Error = "interrupted by shutdown"
-		log.Info("sms: send interrupted by shutdown; will be sent after restart")
 	case Transient(err) && m.Attempts <= e.cfg.Retries:
 		next := now.Add(e.backoff(m.Attempts))
 		m.NextAt, m.Error = &next, centralita.ErrorMessage(err)
@@ -93,13 +119,14 @@ func (e *Engine) attempt(ctx context.Context, m *centralita.SMS) {
 		m.Status, m.Error, m.NextAt = centralita.SMSError, centralita.ErrorMessage(err), nil
 		log.Error("sms: send failed for good", "err", err)
 	}
-	if ferr := e.cfg.Store.FinishSMSAttempt(context.WithoutCancel(ctx), m); ferr != nil {
-		// The claim stays; it is retaken after the lease (a resend is possible).
+	if ferr := e.cfg.Store.FinishSMSAttempt(context.WithoutCancel(ctx), e.owner, m); ferr != nil {
+		// The claim stays (or was lost); it is retaken after the lease (a
+		// resend is possible).
 		log.Error("sms: storing the send outcome failed", "status", m.Status, "err", ferr)
 		return
 	}
 	if len(ids) > 0 {
-		e.applyStashed(ctx, ids)
+		e.applyStashed(context.WithoutCancel(ctx), ids)
 	}
 }
 

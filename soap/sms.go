@@ -12,11 +12,12 @@ import (
 type SMSConfig struct {
 	// SMS is the SMS engine.
 	SMS centralita.SMSSender
-	// PlainStatus makes statusSms answer only the four documented values
-	// (a delivered message stays SENT). By default a batch whose messages
-	// all have a delivery result reports it instead of SENT: DELIVERED, or
-	// UNDELIVERED, EXPIRED, REJECTED, DELETED, UNKNOWN (an extension).
-	PlainStatus bool
+	// StatusDelivery is an opt-in extension (--sms-status-delivery): a batch
+	// whose messages all have a delivery result reports it instead of SENT:
+	// DELIVERED, or UNDELIVERED, EXPIRED, REJECTED, DELETED, UNKNOWN. By
+	// default statusSms answers only the four values §8.2 documents
+	// (SENT, PENDING, DRAFT, ERROR); a delivered message stays SENT.
+	StatusDelivery bool
 }
 
 // RegisterSMS serves sendSms and statusSms.
@@ -56,7 +57,7 @@ func (o *smsOps) sendSms(ctx context.Context, r *Request) (any, error) {
 }
 
 // statusSms returns the job's status (§8.2), "" for an unknown or
-// malformed idSMS; see SMSConfig.PlainStatus and centralita.BatchStatus
+// malformed idSMS; see SMSConfig.StatusDelivery and centralita.BatchStatus
 // for several recipients.
 func (o *smsOps) statusSms(ctx context.Context, r *Request) (any, error) {
 	id, err := strconv.ParseInt(strings.TrimSpace(r.Param("idSMS")), 10, 64)
@@ -67,5 +68,5 @@ func (o *smsOps) statusSms(ctx context.Context, r *Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return centralita.BatchStatus(ms, !o.cfg.PlainStatus), nil
+	return centralita.BatchStatus(ms, o.cfg.StatusDelivery), nil
 }

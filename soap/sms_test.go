@@ -47,14 +47,15 @@ func (f *fakeSMS) Status(_ context.Context, id int64) ([]*centralita.SMS, error)
 }
 
 func TestSMSOperations(t *testing.T) {
-	for _, plain := range []bool{false, true} {
+	for _, withDelivery := range []bool{false, true} {
 		srv := soap.NewServer(soap.Config{Auth: &fakeAuth{}})
 		f := &fakeSMS{}
-		srv.RegisterSMS(soap.SMSConfig{SMS: f, PlainStatus: plain})
+		srv.RegisterSMS(soap.SMSConfig{SMS: f, StatusDelivery: withDelivery})
 		_, url := startServer(t, srv)
-		delivered := "DELIVERED"
-		if plain {
-			delivered = "SENT"
+		// By default only §8.2's four values; DELIVERED only when opted in.
+		delivered := "SENT"
+		if withDelivery {
+			delivered = "DELIVERED"
 		}
 		for _, tc := range []struct{ name, body, want string }{
 			{"sent", docLit("sendSms", "authorizedKey", goodKey, "msgId", "0", "msgData", "hola", "msgRecip", "098344484 099124484"), "1234"},
@@ -74,7 +75,7 @@ func TestSMSOperations(t *testing.T) {
 			r := post(t, url, tc.body, nil)
 			require.Nil(t, r.Fault, tc.name)
 			require.Equal(t, 200, r.Status, tc.name)
-			require.Equal(t, tc.want, r.Return, "%s (plain %v)", tc.name, plain)
+			require.Equal(t, tc.want, r.Return, "%s (delivery %v)", tc.name, withDelivery)
 		}
 		require.Equal(t, []string{"098344484 099124484"}, f.got[0].Recipients)
 		require.Equal(t, "0", f.got[0].MsgID)

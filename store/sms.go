@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
@@ -13,10 +15,44 @@ import (
 // SMSService stores SMS: the send queue (sms_spool, which keeps sent
 // messages as the archive), their parts (sms_parts), the scheduler table
 // (sms_scheduler) and received messages (sms_inbound).
-type SMSService struct{ db *DB }
+type SMSService struct {
+	db  *DB
+	loc *time.Location // the zone of the scheduler's base names
+}
 
-// NewSMSService returns the SMS store on db.
-func NewSMSService(db *DB) *SMSService { return &SMSService{db: db} }
+// NewSMSService returns the SMS store on db; scheduler base names use
+// time.Local until InLocation.
+func NewSMSService(db *DB) *SMSService { return &SMSService{db: db, loc: time.Local} }
+
+// InLocation returns a copy of the service whose scheduler base names
+// ("Schedule"+date) read the calldate in loc (the server's --timezone).
+func (s *SMSService) InLocation(loc *time.Location) *SMSService {
+	cp := *s
+	if loc != nil {
+		cp.loc = loc
+	}
+	return &cp
+}
+
+// maxSMSError is the length of sms_spool.error, in characters.
+const maxSMSError = 500
+
+// validText replaces invalid UTF-8 (which MariaDB refuses, Error 1366) and
+// cuts s to at most n characters, on a character boundary.
+func validText(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	i, count := 0, 0
+	for i = range s {
+		if count == n {
+			break
+		}
+		count++
+	}
+	return s[:i]
+}
 
 var _ centralita.SMSService = (*SMSService)(nil)
 
@@ -226,27 +262,49 @@ func (s *SMSService) ReleaseSMSClaims(ctx context.Context, owner string, before 
 	return int(n), nil
 }
 
-// FinishSMSAttempt writes the outcome of an attempt and releases the claim;
-// the parts (ProviderIDs) replace those stored.
-func (s *SMSService) FinishSMSAttempt(ctx context.Context, m *centralita.SMS) error {
+// RenewSMSClaim restamps owner's claim on id; see centralita.SMSService.
+func (s *SMSService) RenewSMSClaim(ctx context.Context, owner string, id int64, now time.Time) (bool, error) {
+	if owner == "" {
+		return false, centralita.Errorf(centralita.EINVALID, "a claim owner is required")
+	}
+	res, err := s.db.db.ExecContext(ctx, `UPDATE sms_spool SET claimed_at = ? WHERE id = ? AND claimed_by = ?`, utc(now), id, owner)
+	if err != nil {
+		return false, s.db.translate(err, fmt.Sprintf("sms %d", id))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, s.db.translate(err, fmt.Sprintf("sms %d", id))
+	}
+	return n > 0, nil
+}
+
+// FinishSMSAttempt writes the outcome of owner's attempt and releases the
+// claim; the parts (ProviderIDs) replace those stored. ECONFLICT when
+// owner no longer holds the claim.
+func (s *SMSService) FinishSMSAttempt(ctx context.Context, owner string, m *centralita.SMS) error {
+	if owner == "" {
+		return centralita.Errorf(centralita.EINVALID, "a claim owner is required")
+	}
 	m.UpdatedAt = utc(s.db.now())
 	m.NextAt, m.SentAt = utcPtr(m.NextAt), utcPtr(m.SentAt)
-	if len(m.Error) > 500 {
-		m.Error = m.Error[:500]
-	}
+	m.Error = validText(m.Error, maxSMSError)
 	tx, err := s.db.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return s.db.translate(err, "sms")
 	}
 	defer tx.Rollback()
-	res, err := tx.NamedExecContext(ctx, `UPDATE sms_spool SET status = :status, attempts = :attempts, next_at = :next_at,
-		error = :error, parts = :parts, sent_at = :sent_at, updated_at = :updated_at, claimed_by = '', claimed_at = NULL
-		WHERE id = :id`, m)
+	res, err := tx.ExecContext(ctx, `UPDATE sms_spool SET status = ?, attempts = ?, next_at = ?, error = ?, parts = ?,
+		sent_at = ?, updated_at = ?, claimed_by = '', claimed_at = NULL WHERE id = ? AND claimed_by = ?`,
+		string(m.Status), m.Attempts, m.NextAt, m.Error, m.Parts, m.SentAt, m.UpdatedAt, m.ID, owner)
 	if err != nil {
 		return s.db.translate(err, fmt.Sprintf("sms %d", m.ID))
 	}
-	if n, err := res.RowsAffected(); err == nil && n == 0 {
-		return centralita.Errorf(centralita.ENOTFOUND, "sms %d not found", m.ID)
+	n, err := res.RowsAffected()
+	if err != nil {
+		return s.db.translate(err, fmt.Sprintf("sms %d", m.ID))
+	}
+	if n == 0 {
+		return centralita.Errorf(centralita.ECONFLICT, "sms %d is not claimed by %s", m.ID, owner)
 	}
 	if len(m.ProviderIDs) > 0 {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sms_parts WHERE sms_id = ?`, m.ID); err != nil {
@@ -343,7 +401,7 @@ func (s *SMSService) CreateScheduledSMS(ctx context.Context, m *centralita.Sched
 
 // SpoolDueSMS moves the due scheduler rows into the spool; see
 // centralita.SMSService. The base name is "Schedule" + the calldate's
-// date as YYYYMMDD (UTC), so the archive tells which were scheduled and for when.
+// date as YYYYMMDD in the service's zone (InLocation), so the archive tells which were scheduled and for when.
 func (s *SMSService) SpoolDueSMS(ctx context.Context, now time.Time) ([]*centralita.ScheduledSMS, error) {
 	tx, err := s.db.db.BeginTxx(ctx, nil)
 	if err != nil {
@@ -366,7 +424,7 @@ func (s *SMSService) SpoolDueSMS(ctx context.Context, now time.Time) ([]*central
 		m := &centralita.SMS{
 			Direction: centralita.SMSOut, Recipient: d.Destination, Sender: d.Source, Text: d.Message,
 			Status: centralita.SMSPending, Priority: centralita.SMSPriorityScheduled, Campaign: d.Campaign,
-			Agent: d.Agent, Base: "Schedule" + d.CallDate.Format("20060102"), CreatedAt: stamp, UpdatedAt: stamp,
+			Agent: d.Agent, Base: "Schedule" + d.CallDate.In(s.loc).Format("20060102"), CreatedAt: stamp, UpdatedAt: stamp,
 		}
 		res, err := tx.NamedExecContext(ctx, `INSERT INTO sms_spool (batch_id, direction, msg_id, recipient, sender, text,
 			status, priority, campaign, agent, base, created_at, updated_at) VALUES (0, :direction, '', :recipient, :sender,
@@ -401,6 +459,8 @@ func (s *SMSService) CreateInboundSMS(ctx context.Context, m *centralita.SMS) er
 	}
 	m.CreatedAt = utc(m.CreatedAt)
 	m.UpdatedAt = m.CreatedAt
+	m.Sender, m.Recipient = validText(m.Sender, 32), validText(m.Recipient, 32)
+	m.Text, m.MsgID = strings.ToValidUTF8(m.Text, "\uFFFD"), validText(m.MsgID, 100)
 	res, err := s.db.db.ExecContext(ctx, `INSERT INTO sms_inbound (sender, recipient, text, provider_id, created_at) VALUES (?, ?, ?, ?, ?)`,
 		m.Sender, m.Recipient, m.Text, m.MsgID, m.CreatedAt)
 	if err != nil {

@@ -2,8 +2,10 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 
@@ -61,7 +63,8 @@ func TestSMSQueueLifecycle(t *testing.T) {
 		m := claimed[1]
 		next := now.Add(time.Minute)
 		m.Attempts, m.NextAt, m.Error = 1, &next, "throttled"
-		require.NoError(t, s.FinishSMSAttempt(ctx, m))
+		require.Equal(t, centralita.ECONFLICT, centralita.ErrorKind(s.FinishSMSAttempt(ctx, "w2", m)), "not w2's claim")
+		require.NoError(t, s.FinishSMSAttempt(ctx, "w1", m))
 		none, err := s.ClaimSMS(ctx, "w1", now, 10)
 		require.NoError(t, err)
 		require.Empty(t, none, "not due before next_at")
@@ -73,7 +76,7 @@ func TestSMSQueueLifecycle(t *testing.T) {
 		m = due[0]
 		sent := next
 		m.Status, m.Attempts, m.Parts, m.ProviderIDs, m.SentAt, m.Error = centralita.SMSSent, 2, 2, []string{"p1", "p2"}, &sent, ""
-		require.NoError(t, s.FinishSMSAttempt(ctx, m))
+		require.NoError(t, s.FinishSMSAttempt(ctx, "w1", m))
 		one, err := s.RecordSMSDelivery(ctx, "p1", centralita.SMSDelivered, now)
 		require.NoError(t, err)
 		require.Equal(t, centralita.SMSDelivery(""), one.Delivery, "one part of two")
@@ -95,7 +98,7 @@ func TestSMSQueueLifecycle(t *testing.T) {
 func TestSMSSchedulerAndInbound(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		s := store.NewSMSService(db)
+		s := store.NewSMSService(db).InLocation(time.UTC)
 		at := time.Date(2026, 3, 1, 15, 0, 0, 0, time.UTC)
 		require.NoError(t, s.CreateScheduledSMS(ctx, &centralita.ScheduledSMS{CallDate: at, Campaign: "prueba1", Destination: "098344484", Message: "recordatorio"}))
 		require.NoError(t, s.CreateScheduledSMS(ctx, &centralita.ScheduledSMS{CallDate: at.Add(time.Hour), Destination: "099", Message: "later"}))
@@ -130,5 +133,89 @@ func TestSMSSchedulerAndInbound(t *testing.T) {
 		require.Equal(t, centralita.SMSIn, list[0].Direction)
 		require.Equal(t, "STOP", list[0].Text)
 		require.Equal(t, "098344484", list[0].Sender)
+	})
+}
+
+func TestSMSClaimOwnershipAndBadUTF8Errors(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s := store.NewSMSService(db)
+		now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+		ms := []*centralita.SMS{{Recipient: "091", Text: "a"}}
+		require.NoError(t, s.CreateSMS(ctx, ms))
+		claimed, err := s.ClaimSMS(ctx, "w1", now, 10)
+		require.NoError(t, err)
+		require.Len(t, claimed, 1)
+
+		// w1's lease expires; w2 takes the row over. w1 can neither renew
+		// nor finish it any more, so it cannot send it a second time.
+		n, err := s.ReleaseSMSClaims(ctx, "", now.Add(time.Minute))
+		require.NoError(t, err)
+		require.Equal(t, 1, n)
+		taken, err := s.ClaimSMS(ctx, "w2", now.Add(2*time.Minute), 10)
+		require.NoError(t, err)
+		require.Len(t, taken, 1)
+		ok, err := s.RenewSMSClaim(ctx, "w1", claimed[0].ID, now.Add(2*time.Minute))
+		require.NoError(t, err)
+		require.False(t, ok)
+		ok, err = s.RenewSMSClaim(ctx, "w2", claimed[0].ID, now.Add(3*time.Minute))
+		require.NoError(t, err)
+		require.True(t, ok)
+		// The renewed claim is not released as expired at the old stamp.
+		n, err = s.ReleaseSMSClaims(ctx, "", now.Add(2*time.Minute+time.Second))
+		require.NoError(t, err)
+		require.Zero(t, n)
+		claimed[0].Status = centralita.SMSSent
+		require.Equal(t, centralita.ECONFLICT, centralita.ErrorKind(s.FinishSMSAttempt(ctx, "w1", claimed[0])))
+		got, err := s.FindSMS(ctx, claimed[0].ID)
+		require.NoError(t, err)
+		require.Equal(t, centralita.SMSPending, got.Status, "w1's late outcome is not written")
+
+		// An error text with invalid UTF-8 and multibyte characters past
+		// the column's 500 is stored (MariaDB refused it: Error 1366) and
+		// the claim is released.
+		m := taken[0]
+		m.Attempts, m.Error = 1, "gateway said: \xff\xfe "+strings.Repeat("ñ", 600)
+		require.NoError(t, s.FinishSMSAttempt(ctx, "w2", m))
+		got, err = s.FindSMS(ctx, m.ID)
+		require.NoError(t, err)
+		require.True(t, utf8.ValidString(got.Error))
+		require.Equal(t, 500, utf8.RuneCountInString(got.Error))
+		require.True(t, strings.HasPrefix(got.Error, "gateway said: \uFFFD"), got.Error)
+		again, err := s.ClaimSMS(ctx, "w3", now.Add(5*time.Minute), 10)
+		require.NoError(t, err)
+		require.Len(t, again, 1, "released")
+
+		// Provider ids are case-sensitive on both databases.
+		m = again[0]
+		m.Status, m.ProviderIDs, m.Parts = centralita.SMSSent, []string{"AbC"}, 1
+		require.NoError(t, s.FinishSMSAttempt(ctx, "w3", m))
+		_, err = s.RecordSMSDelivery(ctx, "abc", centralita.SMSDelivered, now)
+		require.Equal(t, centralita.ENOTFOUND, centralita.ErrorKind(err))
+		d, err := s.RecordSMSDelivery(ctx, "AbC", centralita.SMSDelivered, now)
+		require.NoError(t, err)
+		require.Equal(t, centralita.SMSDelivered, d.Delivery)
+
+		// A received message with invalid UTF-8 is kept, not refused.
+		in := &centralita.SMS{Sender: "099", Recipient: "5000", Text: "hola \xc3"}
+		require.NoError(t, s.CreateInboundSMS(ctx, in))
+	})
+}
+
+func TestSMSScheduleBaseInLocation(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		mvd, err := time.LoadLocation("America/Montevideo")
+		require.NoError(t, err)
+		s := store.NewSMSService(db).InLocation(mvd)
+		// 01:30 UTC on 2 March is 22:30 on 1 March in Montevideo (UTC-3).
+		at := time.Date(2026, 3, 2, 1, 30, 0, 0, time.UTC)
+		require.NoError(t, s.CreateScheduledSMS(ctx, &centralita.ScheduledSMS{CallDate: at, Destination: "091", Message: "x"}))
+		due, err := s.SpoolDueSMS(ctx, at)
+		require.NoError(t, err)
+		require.Len(t, due, 1)
+		m, err := s.FindSMS(ctx, due[0].SpooledID)
+		require.NoError(t, err)
+		require.Equal(t, "Schedule20260301", m.Base)
 	})
 }

@@ -22,15 +22,18 @@ type smsFlags struct {
 	rate                                     float64
 	retries                                  int
 	scheduleInterval                         time.Duration
-	plainStatus                              bool
+	statusDelivery                           bool
 	schedulePath, uploadPath                 string
 	listPath, jobsPath                       string
 
+	// fs is the flag set register was given: start reads --timezone there.
+	fs *flag.FlagSet
 	// engine is the running engine, set by start.
 	engine *sms.Engine
 }
 
 func (s *smsFlags) register(fs *flag.FlagSet) {
+	s.fs = fs
 	fs.StringVar(&s.provider, "sms-provider", "log", "how SMS are sent: log (sends nothing, only logs; the default), smpp or http")
 	fs.StringVar(&s.smppAddr, "smpp-addr", "", "SMSC host:port (with --sms-provider smpp)")
 	fs.StringVar(&s.smppUser, "smpp-user", "", "SMPP system_id")
@@ -44,7 +47,7 @@ func (s *smsFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&s.rate, "sms-rate", sms.DefaultRate, "SMS per second accepted (eXpand sendSms answers -2 above it) and sent")
 	fs.IntVar(&s.retries, "sms-retries", sms.DefaultRetries, "retries of an SMS after a transient provider failure (0: none)")
 	fs.DurationVar(&s.scheduleInterval, "sms-schedule-interval", sms.DefaultScheduleInterval, "how often the SMS scheduler moves due messages to the send queue (the spec's every minute; shorter only for tests)")
-	fs.BoolVar(&s.plainStatus, "sms-status-plain", false, "eXpand statusSms answers only SENT/PENDING/DRAFT/ERROR, never the delivery result (DELIVERED, UNDELIVERED…)")
+	fs.BoolVar(&s.statusDelivery, "sms-status-delivery", false, "NON-STANDARD: eXpand statusSms answers the delivery result (DELIVERED, UNDELIVERED, EXPIRED…) once every part has a receipt, instead of SENT; off: only the documented SENT/PENDING/DRAFT/ERROR")
 	fs.StringVar(&s.schedulePath, "integra-sms-schedule-path", "", "NON-STANDARD: Integra path (under /Integra/resources/) of the SMS scheduler, e.g. SMS/ScheduleSMS; empty: off")
 	fs.StringVar(&s.uploadPath, "integra-sms-upload-path", "", "NON-STANDARD: Integra path of the SMS base upload, e.g. SMS/uploadbase; empty: off")
 	fs.StringVar(&s.listPath, "integra-sms-list-path", "", "NON-STANDARD: Integra path listing sent and received SMS as JSON, e.g. SMS/list; empty: off")
@@ -90,8 +93,16 @@ func (s *smsFlags) start(ctx context.Context, db *store.DB, logger *slog.Logger)
 	if retries == 0 {
 		retries = -1 // the engine reads 0 as its default
 	}
+	// The scheduler's base names ("Schedule"+date) read the calldate in
+	// --timezone, the zone the Integra facade reads calldates in.
+	loc := time.Local
+	if f := s.lookup("timezone"); f != nil {
+		if l, err := time.LoadLocation(f.Value.String()); err == nil {
+			loc = l
+		}
+	}
 	e, err := sms.New(sms.Config{
-		Store: store.NewSMSService(db), Provider: p, Rate: s.rate, Retries: retries,
+		Store: store.NewSMSService(db).InLocation(loc), Provider: p, Rate: s.rate, Retries: retries,
 		ScheduleInterval: s.scheduleInterval, Logger: logger,
 	})
 	if err != nil {
@@ -106,7 +117,7 @@ func (s *smsFlags) start(ctx context.Context, db *store.DB, logger *slog.Logger)
 
 // soap is the configuration of eXpand's sendSms/statusSms.
 func (s *smsFlags) soap() soap.SMSConfig {
-	return soap.SMSConfig{SMS: s.engine, PlainStatus: s.plainStatus}
+	return soap.SMSConfig{SMS: s.engine, StatusDelivery: s.statusDelivery}
 }
 
 // integra is the configuration of the Integra SMS endpoints.
@@ -118,4 +129,12 @@ func (s *smsFlags) integra() rest.IntegraSMS {
 		Sender: s.engine, SchedulePath: s.schedulePath, UploadPath: s.uploadPath,
 		ListPath: s.listPath, JobsPath: s.jobsPath,
 	}
+}
+
+// lookup finds a flag of the set register was given; nil without one.
+func (s *smsFlags) lookup(name string) *flag.Flag {
+	if s.fs == nil {
+		return nil
+	}
+	return s.fs.Lookup(name)
 }

@@ -149,7 +149,7 @@ func (s *e2eSMSC) submits() []e2eSubmit {
 
 // TestSMSEndToEnd runs serve with --sms-provider smpp against an
 // in-process SMSC: eXpand sendSms/statusSms (SENT, then DELIVERED once the
-// receipt comes), a 300-character text as 2 linked parts, Integra
+// receipt comes, with the opt-in --sms-status-delivery), a 300-character text as 2 linked parts, Integra
 // SendSMSv2, the -2 rate limit, and a message scheduled through the
 // (non-standard, configured) Integra scheduler path sent in its minute; the
 // scheduler runs every 200 ms here (--sms-schedule-interval) instead of
@@ -158,7 +158,7 @@ func TestSMSEndToEnd(t *testing.T) {
 	smsc := newE2ESMSC(t)
 	s := startStackWith(t, stackOpts{args: []string{
 		"--sms-provider", "smpp", "--smpp-addr", smsc.srv.Addr(), "--smpp-user", "centralita", "--smpp-password", "smsc-secret",
-		"--smpp-source", "5000", "--sms-rate", "2", "--sms-schedule-interval", "200ms",
+		"--smpp-source", "5000", "--sms-rate", "2", "--sms-schedule-interval", "200ms", "--sms-status-delivery",
 		"--integra-sms-schedule-path", "SMS/ScheduleSMS",
 	}})
 

@@ -37,7 +37,7 @@ CREATE TABLE sms_spool (
 CREATE TABLE sms_parts (
   sms_id       BIGINT       NOT NULL,
   seq          INT          NOT NULL,
-  provider_id  VARCHAR(100) NOT NULL,
+  provider_id  VARCHAR(100) COLLATE utf8mb4_bin NOT NULL, -- SMSC ids are case-sensitive, as on SQLite
   delivery     VARCHAR(16)  NOT NULL DEFAULT '',
   delivered_at DATETIME(6)  NULL,
   PRIMARY KEY (sms_id, seq),
