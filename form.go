@@ -3,6 +3,7 @@ package centralita
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -47,6 +48,8 @@ func (f *Form) Validate() error {
 	switch {
 	case f.Name == "" || len(f.Name) > 64:
 		return Errorf(EINVALID, "form name must have 1 to 64 characters")
+	case strings.TrimSpace(f.Name) != f.Name:
+		return Errorf(EINVALID, "form name %q must not start or end with white space", f.Name)
 	case len(f.Message) > 4096:
 		return Errorf(EINVALID, "form message must have at most 4096 characters")
 	case len(f.Fields) == 0 || len(f.Fields) > 100:
@@ -127,9 +130,17 @@ type FormEntryFilter struct {
 	After, Before  time.Time
 	IncomingCallID int64
 	UniqueID       string
-	// Offset and Limit page the result, ordered by CreatedAt then ID.
+	// Offset and Limit page the result, ordered by CreatedAt then ID;
+	// Limit 0 reads FormEntryDefaultLimit, and more than
+	// FormEntryMaxLimit is EINVALID.
 	Offset, Limit int
 }
+
+// The page sizes of FindFormEntries.
+const (
+	FormEntryDefaultLimit = 100
+	FormEntryMaxLimit     = 1000
+)
 
 // FormService stores forms and their entries.
 type FormService interface {
@@ -147,7 +158,10 @@ type FormService interface {
 	// SaveFormEntry stores e: a new entry (ID, OID, CreatedAt set; created
 	// true), or, when the form has one for e.UniqueID already, that entry
 	// with e's data and the other non-empty fields of e (UpdatedAt set).
-	SaveFormEntry(ctx context.Context, e *FormEntry) (created bool, err error)
+	// owner, when not "", is the username of an agent saving on its own
+	// behalf: an existing entry whose AgentUsername differs is EFORBIDDEN
+	// and left as it was.
+	SaveFormEntry(ctx context.Context, e *FormEntry, owner string) (created bool, err error)
 	// FindFormEntries returns the entries f selects.
 	FindFormEntries(ctx context.Context, f FormEntryFilter) ([]*FormEntry, error)
 }

@@ -2,6 +2,7 @@ package centralita
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -38,6 +39,8 @@ func (l List) Validate() error {
 	switch {
 	case l.Name == "" || len(l.Name) > 64:
 		return Errorf(EINVALID, "list name must have 1 to 64 characters")
+	case strings.TrimSpace(l.Name) != l.Name:
+		return Errorf(EINVALID, "list name %q must not start or end with white space", l.Name)
 	case isDigits(l.Name):
 		return Errorf(EINVALID, "list name %q must not be a number (numbers name lists by id)", l.Name)
 	case len(l.Alias) > 128:
@@ -63,12 +66,17 @@ type ListEntry struct {
 }
 
 // Validate checks e as an entry of a list of type t; the error is EINVALID.
+// Keys may not start or end with white space.
 // Range keys are digit strings of one length with Key <= KeyEnd, so that
 // comparing them as text compares them as numbers.
 func (e ListEntry) Validate(t ListType) error {
 	switch {
 	case e.Key == "" || len(e.Key) > 128:
 		return Errorf(EINVALID, "element key must have 1 to 128 characters")
+	case strings.TrimSpace(e.Key) != e.Key || strings.TrimSpace(e.KeyEnd) != e.KeyEnd:
+		// MariaDB's PAD SPACE collations ignore trailing spaces: "123" and
+		// "123 " would be one key there and two in SQLite.
+		return Errorf(EINVALID, "element key %q must not start or end with white space", e.Key)
 	case len(e.Value) > 1024:
 		return Errorf(EINVALID, "element value must have at most 1024 characters")
 	case t == ListSimple && e.KeyEnd != "":

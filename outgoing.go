@@ -20,6 +20,9 @@ const (
 	OutgoingExpired   OutgoingStatus = "EXPIRED"
 )
 
+// MaxOutgoingExpirationSec bounds OutgoingCall.ExpirationSec: 365 days.
+const MaxOutgoingExpirationSec = 365 * 24 * 60 * 60
+
 // Valid reports whether s is one of the four statuses.
 func (s OutgoingStatus) Valid() bool {
 	switch s {
@@ -84,8 +87,10 @@ func (c *OutgoingCall) Validate() error {
 		return Errorf(EINVALID, "contact must have at most 255 characters and subject 1024")
 	case c.CallDate.IsZero():
 		return Errorf(EINVALID, "calldate is required")
-	case c.ExpirationSec < 0:
-		return Errorf(EINVALID, "expiration must not be negative")
+	case c.CallDate.UTC().Year() < 2000 || c.CallDate.UTC().Year() > 9998:
+		return Errorf(EINVALID, "calldate must be in the years 2000 to 9998")
+	case c.ExpirationSec < 0 || c.ExpirationSec > MaxOutgoingExpirationSec:
+		return Errorf(EINVALID, "expiration must be 0 to %d seconds (365 days)", MaxOutgoingExpirationSec)
 	case len(c.Agent) > 64:
 		return Errorf(EINVALID, "agent must have at most 64 characters")
 	case c.Status != OutgoingPending && c.Status != OutgoingCompleted && c.Status != OutgoingCanceled:
@@ -131,9 +136,17 @@ type OutgoingFilter struct {
 	Now time.Time
 	// Visible, when set, keeps the calls its agent sees.
 	Visible *OutgoingVisibility
-	// Offset and Limit page the result, ordered by CallDate then ID.
+	// Offset and Limit page the result, ordered by CallDate then ID;
+	// Limit 0 reads OutgoingDefaultLimit, and more than OutgoingMaxLimit
+	// is EINVALID.
 	Offset, Limit int
 }
+
+// The page sizes of FindOutgoingCalls.
+const (
+	OutgoingDefaultLimit = 100
+	OutgoingMaxLimit     = 1000
+)
 
 // OutgoingCallService stores the pending outgoing calls.
 type OutgoingCallService interface {

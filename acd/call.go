@@ -157,19 +157,23 @@ func (e *Engine) lookupList(c *call) string {
 	return v
 }
 
-// routeByList applies a list value to a call about to enter a queue: an
-// agent's number or username makes it the call's preferred agent, a
-// queue's name is returned as the queue to enter; otherwise the call's own
-// queue. The lock is held.
+// routeByList applies a list value to a call about to enter a queue. The
+// value is tried, in this order, as an agent's number, an agent's
+// username, the extension of a logged-in agent (the resource of its
+// interface: "112" for SIP/112, as the manual's lists map callers to
+// executives' extensions, rest-expandweb3.md §4.2) and a queue's name. An
+// agent makes it the call's preferred agent, a queue is returned as the
+// queue to enter; otherwise the call's own queue. The lock is held.
 func (e *Engine) routeByList(c *call, target string) string {
 	a := e.agents[target]
 	if a == nil {
-		for _, x := range e.agents {
-			if x.cfg.Username == target {
-				a = x
-				break
-			}
-		}
+		a = e.agentBy(func(x *agent) bool { return x.cfg.Username == target })
+	}
+	if a == nil {
+		a = e.agentBy(func(x *agent) bool {
+			_, ext, ok := strings.Cut(x.iface, "/")
+			return ok && ext == target
+		})
 	}
 	switch {
 	case a != nil:
@@ -177,9 +181,22 @@ func (e *Engine) routeByList(c *call, target string) string {
 	case e.queues[target] != nil:
 		return target
 	default:
-		e.log.Info("acd: list value names no agent or queue; the call goes to its queue", "call", c.id, "list", c.list, "value", target)
+		e.log.Info("acd: list value names no agent, extension or queue; the call goes to its queue", "call", c.id, "list", c.list, "value", target)
 	}
 	return c.q.cfg.Name
+}
+
+// agentBy returns the agent match accepts, the lowest number of several
+// (so the choice does not depend on map order); nil when none. The lock
+// is held.
+func (e *Engine) agentBy(match func(*agent) bool) *agent {
+	var found *agent
+	for _, x := range e.agents {
+		if !x.removed && match(x) && (found == nil || x.cfg.Number < found.cfg.Number) {
+			found = x
+		}
+	}
+	return found
 }
 
 // askCRM looks the caller's name up and collects IVR data, within CRMTimeout overall.

@@ -24,12 +24,13 @@ import (
 // the round is over and it waits RetrySec before ringing them again (as
 // app_queue's retry), while a later call may be offered them.
 //
-// A call with a preferred agent (list routing) comes first: if that agent
-// is available (logged in, idle, and not paused in the call's queue, or,
-// not being a member of it, in none of its queues) it alone is offered the
-// call; either way the preference is then spent, so a busy, paused or
-// logged-out agent, or one whose phone is busy or rings out, leaves the
-// call to the queue's normal routing.
+// A call with a preferred agent (list routing) whose agent is available
+// (logged in, idle, and not paused in the call's queue, or, not being a
+// member of it, in none of its queues) comes first, and that agent alone
+// is offered the call; either way the preference is then spent, so a
+// busy, paused or logged-out agent, or one whose phone is busy or rings
+// out, leaves the call to the queue's normal routing, in its first-in,
+// first-out place.
 func (e *Engine) dispatch() {
 	if e.closed {
 		return
@@ -50,8 +51,16 @@ func (e *Engine) dispatch() {
 	if len(calls) == 0 {
 		return
 	}
+	// Only a call whose preferred agent can take it now jumps the line;
+	// the others keep their first-in, first-out place.
+	jumps := map[*call]bool{}
+	for _, c := range calls {
+		if c.prefer != nil && e.preferred(c, c.prefer) != nil {
+			jumps[c] = true
+		}
+	}
 	slices.SortFunc(calls, func(x, y *call) int {
-		if px, py := x.prefer != nil, y.prefer != nil; px != py {
+		if px, py := jumps[x], jumps[y]; px != py {
 			if px {
 				return -1
 			}

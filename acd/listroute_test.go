@@ -24,7 +24,8 @@ func (l fakeLists) LookupList(_ context.Context, list, key string) (string, erro
 }
 
 // TestListRouting: a "list=" argument sends the caller to the agent (by
-// number or username) or queue its number maps to; an agent who is not
+// number, username or logged-in extension, in that order) or queue its
+// number maps to; an agent who is not
 // available, or whose phone rings out, leaves the call to the queue's own
 // routing (linear: always 201 first).
 func TestListRouting(t *testing.T) {
@@ -41,6 +42,7 @@ func TestListRouting(t *testing.T) {
 	h.cfg.Lists = fakeLists{
 		"5550001": "203", "5550002": "agent2", "5550003": "vip", "5550004": "206",
 		"5550005": "nobody", "5550006": "204", "5550007": "203", "5550008": "201", "5550009": "205",
+		"5550010": "104",
 	}
 	h.start()
 	ctx := context.Background()
@@ -53,6 +55,11 @@ func TestListRouting(t *testing.T) {
 		{name: "no list argument", from: "5550001", queue: "sales", want: "201"},
 		{name: "agent by number", from: "5550001", queue: "sales", want: "203", list: true},
 		{name: "agent by username", from: "5550002", queue: "sales", want: "202", list: true},
+		{name: "agent by extension", from: "5550010", queue: "sales", want: "204", list: true},
+		{name: "number before extension", from: "5550001", queue: "sales", want: "203", list: true,
+			// 206 logs in at SIP/203: the value "203" is still agent 203.
+			setup: func() { require.NoError(t, h.eng.Login(ctx, "206", "SIP/203")) },
+			undo:  func() { require.NoError(t, h.eng.Login(ctx, "206", "SIP/106")) }},
 		{name: "queue", from: "5550003", queue: "vip", want: "205", list: true},
 		{name: "agent of no queue", from: "5550004", queue: "sales", want: "206", list: true},
 		{name: "agent of another queue", from: "5550009", queue: "sales", want: "205", list: true},

@@ -72,7 +72,9 @@ type expandForms struct {
 // (rest-expandweb3.md §6) under ExpandExternalPrefix+"/dynamicforms":
 //
 //	GET  /dynamicforms/{form}/entries           [entry…]; start_date and end_date
-//	                                            keep entries created after / before
+//	                                            keep entries created after / before;
+//	                                            start and limit page it (limit 100
+//	                                            unless given, at most 1000)
 //	GET  /dynamicforms/{form}/entries/{idcall}  entry
 //
 // Both answer ExpandFormsConfig.GetStatus, 200 unless set (B13: the manual
@@ -90,7 +92,8 @@ type expandForms struct {
 // "data", optional "queue", "agent", "extension", "audio_filename",
 // "call_chunk", "session_id", "incomingcall_id"}; 201 with the entry, or
 // 200 when the form had an entry for that call already (it is updated:
-// last_modified_timestamp). data maps each field to a string, a number, a
+// last_modified_timestamp); an agent may not replace another agent's
+// entry for the call (403). data maps each field to a string, a number, a
 // list of strings or the manual's [{"label","value"}]; unknown fields,
 // missing required ones, non-numbers in number fields and values outside a
 // select's options are 400.
@@ -173,7 +176,7 @@ func (m *expandForms) listEntries(c *echo.Context) error {
 	if flt.Before, err = m.x.queryDate(c, "end_date"); err != nil {
 		return err
 	}
-	if flt.Offset, flt.Limit, err = expandPaging(c); err != nil {
+	if flt.Offset, flt.Limit, err = expandPaging(c, centralita.FormEntryMaxLimit); err != nil {
 		return err
 	}
 	es, err := m.cfg.Forms.FindFormEntries(c.Request().Context(), flt)
@@ -340,8 +343,8 @@ func (m *expandForms) submit(c *echo.Context) error {
 		Extension: in.Extension, AudioFilename: in.AudioFilename, CallChunk: in.CallChunk, SessionID: in.SessionID, Data: data}
 	// The agent: the signed-in one, or the one staff name.
 	u := expandUser(c)
-	name := in.Agent
-	if !expandIsStaff(u, m.cfg.Users) {
+	name, staff := in.Agent, expandIsStaff(u, m.cfg.Users)
+	if !staff {
 		if name != "" && name != u.Username {
 			return centralita.Errorf(centralita.EFORBIDDEN, "agent %q may not submit for %q", u.Username, name)
 		}
@@ -390,7 +393,11 @@ func (m *expandForms) submit(c *echo.Context) error {
 			e.AudioFilename = recs[0].GUID
 		}
 	}
-	created, err := m.cfg.Forms.SaveFormEntry(ctx, e)
+	owner := "" // staff may replace any entry; an agent only its own
+	if !staff {
+		owner = e.AgentUsername
+	}
+	created, err := m.cfg.Forms.SaveFormEntry(ctx, e, owner)
 	if err != nil {
 		return err
 	}

@@ -59,7 +59,9 @@ type expandOutgoing struct {
 // ExpandExternalPrefix+"/outgoingcalls/call":
 //
 //	GET    /call (or /call/)  {"data": [call…]}; filters queue, phone, startdate,
-//	                          enddate (calldate bounds, inclusive), agent, status
+//	                          enddate (calldate bounds, inclusive), agent, status;
+//	                          start and limit page it (limit 100 unless given, at
+//	                          most 1000)
 //	POST   /call              201 {"callid": n}
 //	GET    /call/{id}         call
 //	PUT    /call/{id}         200 {"callid": n}; the full object (B16)
@@ -75,7 +77,8 @@ type expandOutgoing struct {
 // read at Now: a PENDING call whose calldate + expiration has passed; the
 // status filter PENDING leaves those out. Without a status filter every
 // call but the CANCELED ones is listed (the manual's example lists a
-// COMPLETED call). phone may be a string or an array; calldate is written
+// COMPLETED call). calldate must fall in the years 2000 to 9998 and
+// expiration be at most 31536000 (365 days), else 400. phone may be a string or an array; calldate is written
 // "YYYY-MM-DD HH:MM" and read in that format, with seconds, or ISO 8601
 // (B18).
 //
@@ -179,7 +182,7 @@ func (m *expandOutgoing) list(c *echo.Context) error {
 			return err
 		}
 	}
-	if f.Offset, f.Limit, err = expandPaging(c); err != nil {
+	if f.Offset, f.Limit, err = expandPaging(c, centralita.OutgoingMaxLimit); err != nil {
 		return err
 	}
 	cs, err := m.cfg.Calls.FindOutgoingCalls(c.Request().Context(), f)
@@ -277,20 +280,27 @@ func (m *expandOutgoing) read(c *echo.Context, oc *centralita.OutgoingCall, crea
 	if err := oc.Validate(); err != nil {
 		return err
 	}
+	// The names stored are those of the queue and agent found, so that
+	// filters and visibility compare them exactly whatever the database's
+	// collation.
 	ctx := c.Request().Context()
-	if _, err := m.cfg.Queues.FindQueue(ctx, oc.Queue); err != nil {
+	q, err := m.cfg.Queues.FindQueue(ctx, oc.Queue)
+	if err != nil {
 		if centralita.ErrorKind(err) == centralita.ENOTFOUND {
 			return centralita.WrapError(centralita.EINVALID, err, "invalid queue %q", oc.Queue)
 		}
 		return err
 	}
+	oc.Queue = q.Name
 	if oc.Agent != "" {
-		if _, err := m.cfg.Agents.FindAgentByUsername(ctx, oc.Agent); err != nil {
+		a, err := m.cfg.Agents.FindAgentByUsername(ctx, oc.Agent)
+		if err != nil {
 			if centralita.ErrorKind(err) == centralita.ENOTFOUND {
 				return centralita.WrapError(centralita.EINVALID, err, "invalid agent %q", oc.Agent)
 			}
 			return err
 		}
+		oc.Agent = a.Username
 	}
 	return nil
 }

@@ -180,8 +180,9 @@ type expandData[T any] struct {
 }
 
 // expandPaging reads optional start and limit (as the dialer's lists):
-// without limit, all; EINVALID when not non-negative integers.
-func expandPaging(c *echo.Context) (offset, limit int, err error) {
+// without limit, 0 (the store's default page); EINVALID when not
+// non-negative integers or when limit exceeds max.
+func expandPaging(c *echo.Context, max int) (offset, limit int, err error) {
 	q := expandQuery{c: c}
 	for _, p := range []struct {
 		name string
@@ -196,6 +197,9 @@ func expandPaging(c *echo.Context) (offset, limit int, err error) {
 			return 0, 0, centralita.Errorf(centralita.EINVALID, "%s %q: want a non-negative integer", p.name, v)
 		}
 		*p.dst = n
+	}
+	if limit > max {
+		return 0, 0, centralita.Errorf(centralita.EINVALID, "limit %d: at most %d", limit, max)
 	}
 	return offset, limit, nil
 }

@@ -227,7 +227,16 @@ func (s *panelStore) FindOutgoingCalls(_ context.Context, f centralita.OutgoingF
 		cp := *x
 		out = append(out, &cp)
 	}
-	return out, nil
+	return page(out, f.Offset, f.Limit, centralita.OutgoingDefaultLimit), nil
+}
+
+// page is the store's paging: offset, then limit (def when 0).
+func page[T any](xs []T, offset, limit, def int) []T {
+	if limit == 0 {
+		limit = def
+	}
+	xs = xs[min(offset, len(xs)):]
+	return xs[:min(limit, len(xs))]
 }
 
 func (s *panelStore) CreateForm(_ context.Context, f *centralita.Form) error {
@@ -283,11 +292,14 @@ func (s *panelStore) FindForms(context.Context) ([]*centralita.Form, error) {
 	return slices.Clone(s.forms), nil
 }
 
-func (s *panelStore) SaveFormEntry(_ context.Context, e *centralita.FormEntry) (bool, error) {
+func (s *panelStore) SaveFormEntry(_ context.Context, e *centralita.FormEntry, owner string) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, x := range s.fentry {
 		if x.FormID == e.FormID && x.UniqueID == e.UniqueID {
+			if owner != "" && x.AgentUsername != owner {
+				return false, centralita.Errorf(centralita.EFORBIDDEN, "another agent's entry")
+			}
 			e.ID, e.OID, e.CreatedAt, e.UpdatedAt = x.ID, x.OID, x.CreatedAt, s.now
 			cp := *e
 			s.fentry[i] = &cp
@@ -316,5 +328,35 @@ func (s *panelStore) FindFormEntries(_ context.Context, f centralita.FormEntryFi
 		cp := *x
 		out = append(out, &cp)
 	}
-	return out, nil
+	return page(out, f.Offset, f.Limit, centralita.FormEntryDefaultLimit), nil
+}
+
+// foldingDir is the queue and agent directory as MariaDB's default
+// collation answers it: names found whatever their case.
+type foldingDir struct{ *adminStore }
+
+func (d foldingDir) FindQueue(ctx context.Context, name string) (*centralita.Queue, error) {
+	qs, err := d.FindQueues(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, q := range qs {
+		if strings.EqualFold(q.Name, name) {
+			return q, nil
+		}
+	}
+	return nil, notFound("queue")
+}
+
+func (d foldingDir) FindAgentByUsername(ctx context.Context, username string) (*centralita.Agent, error) {
+	as, err := d.FindAgents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range as {
+		if strings.EqualFold(a.Username, username) {
+			return a, nil
+		}
+	}
+	return nil, notFound("agent")
 }

@@ -73,7 +73,7 @@ func startPanel(t *testing.T, formStatus int) *panelEnv {
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	require.NoError(t, err)
 	require.NoError(t, s.RegisterExpandLists(rest.ExpandListsConfig{Lists: e.st, Users: []string{"contactclient"}}))
-	require.NoError(t, s.RegisterExpandOutgoing(rest.ExpandOutgoingConfig{Calls: e.st, Queues: adm, Agents: adm, Location: expandZone, Now: e.clock}))
+	require.NoError(t, s.RegisterExpandOutgoing(rest.ExpandOutgoingConfig{Calls: e.st, Queues: foldingDir{adm}, Agents: foldingDir{adm}, Location: expandZone, Now: e.clock}))
 	require.NoError(t, s.RegisterExpandForms(rest.ExpandFormsConfig{Forms: e.st, Agents: adm, QueueLog: panelQueueLog{}, Location: expandZone, GetStatus: formStatus}))
 	require.Equal(t, centralita.ECONFLICT, centralita.ErrorKind(s.RegisterExpandLists(rest.ExpandListsConfig{Lists: e.st})))
 	require.NoError(t, s.Open())
@@ -164,6 +164,8 @@ func TestExpandListsExamples(t *testing.T) {
 		// §4.3 Add an element (response per the endpoint table).
 		{"add element", "", "POST", "/lists/simple/cartera/elements", `{ "key": "27126666", "value": "112" }`, 201, `{"id":17,"key":"27126666","value":"112"}`},
 		{"duplicate key", "", "POST", "/lists/simple/cartera/elements", `{ "key": "27126666", "value": "113" }`, 409, conflictBody},
+		{"key with a trailing space", "", "POST", "/lists/simple/cartera/elements", `{ "key": "27126666 ", "value": "113" }`, 400, expandBadFormat},
+		{"key with a leading space", "", "POST", "/lists/simple/cartera/elements", `{ "key": " 27126666", "value": "113" }`, 400, expandBadFormat},
 		{"get element", "", "GET", "/lists/simple/cartera/elements/27126666", "", 200, `{"id":17,"key":"27126666","value":"112"}`},
 		// §4.3 Update an element.
 		{"update element", "", "PUT", "/lists/simple/cartera/elements/27126666", `{ "value": "valor nuevo" }`, 200, `{ "id": 17, "key": "27126666", "value": "valor nuevo" }`},
@@ -280,6 +282,11 @@ func TestExpandOutgoingExamples(t *testing.T) {
 		{"missing contact", "", "POST", "/outgoingcalls/call", `{"queue":"tecnologia","phone":["1"],"subject":"x","calldate":"2016-11-10 15:00"}`, 400, expandBadFormat},
 		{"EXPIRED is read-only", "", "PUT", "/outgoingcalls/call/2", strings.Replace(pepe, `"agent"`, `"status":"LOST","agent"`, 1), 400, expandBadFormat},
 		{"bad status filter", "", "GET", "/outgoingcalls/call/?status=LOST", "", 400, expandBadFormat},
+		{"limit too large", "", "GET", "/outgoingcalls/call/?limit=1001", "", 400, expandBadFormat},
+		{"calldate out of range", "", "POST", "/outgoingcalls/call", strings.Replace(post, `2016-11-10 15:00`, `1970-01-01 00:00`, 1), 400, expandBadFormat},
+		{"calldate too far", "", "POST", "/outgoingcalls/call", strings.Replace(post, `2016-11-10 15:00`, `9999-12-31 23:00`, 1), 400, expandBadFormat},
+		{"expiration too long", "", "POST", "/outgoingcalls/call", strings.Replace(post, `"expiration": 0`, `"expiration": 31536001`, 1), 400, expandBadFormat},
+		{"expiration overflows", "", "POST", "/outgoingcalls/call", strings.Replace(post, `"expiration": 0`, `"expiration": 9223372036854775807`, 1), 400, expandBadFormat},
 		{"bad date filter", "", "GET", "/outgoingcalls/call/?startdate=ayer", "", 400, expandBadFormat},
 		{"no credentials", "-", "GET", "/outgoingcalls/call/", "", 401, `{"errrorCode":"Unauthorized"}`},
 		{"a user of role agent that is no agent", "contactclient", "GET", "/outgoingcalls/call/", "", 403, `{"errrorCode":"Forbidden"}`},
@@ -320,6 +327,16 @@ func TestExpandOutgoingExamples(t *testing.T) {
 	require.NotContains(t, got, `"id":2`)
 	require.Equal(t, got, status("root", "/outgoingcalls/call/?panel=agt"), "staff see an agent's panel")
 	require.Contains(t, status("agt", "/outgoingcalls/call/?status=COMPLETED"), `"id":3`)
+
+	// Queue and agent are stored as the directory names them, whatever
+	// the case they were given in (the directory may fold case, as
+	// MariaDB's default collation does, while the calls' columns do not).
+	shout := strings.NewReplacer(`"tecnologia"`, `"TECNOLOGIA"`, `"pperez"`, `"PPerez"`).Replace(post)
+	e.run([]step{{"names given in another case", "", "POST", "/outgoingcalls/call", shout, 201, `{"callid":5}`}})
+	got = status("root", "/outgoingcalls/call/5")
+	require.Contains(t, got, `"queue":"tecnologia"`)
+	require.Contains(t, got, `"agent":"pperez"`)
+	require.Contains(t, status("root", "/outgoingcalls/call/?queue=tecnologia&agent=pperez"), `"id":5`)
 }
 
 // TestExpandFormsExamples replays §6's examples and error cases.
@@ -372,6 +389,10 @@ func TestExpandFormsExamples(t *testing.T) {
 		{"agent may not submit for another", "agt", "POST", "/dynamicforms/contrato/entries", `{"uniqueid":"9.2","agent":"cguerra","data":{"codigofeliz":"a"}}`, 403, `{"errrorCode":"Forbidden"}`},
 		{"agent submits its own", "agt", "POST", "/dynamicforms/contrato/entries", `{"uniqueid":"9.2","queue":"ope","data":{"codigofeliz":"b","plan":["B"]}}`, 201, "*"},
 		{"resubmit updates", "agt", "POST", "/dynamicforms/contrato/entries", `{"uniqueid":"9.2","queue":"ope","data":{"codigofeliz":"c"}}`, 200, "*"},
+		{"agent may not replace another's entry", "agt", "POST", "/dynamicforms/contrato/entries", `{"uniqueid":"1505840001.827","queue":"ope","data":{"codigofeliz":"robado"}}`, 403, `{"errrorCode":"Forbidden"}`},
+		{"the other's entry is unchanged", "", "GET", "/dynamicforms/contrato/entries/1505840001.827", "", 200, entry},
+		{"paging: limit", "", "GET", "/dynamicforms/contrato/entries?limit=1", "", 200, "[" + entry + "]"},
+		{"paging: limit too large", "", "GET", "/dynamicforms/contrato/entries?limit=1001", "", 400, expandBadFormat},
 		{"no credentials", "-", "GET", "/dynamicforms/contrato/entries", "", 401, `{"errrorCode":"Unauthorized"}`},
 	})
 	req, _ := http.NewRequest("GET", e.srv.URL()+rest.ExpandExternalPrefix+"/dynamicforms/contrato/entries/9.2", nil)

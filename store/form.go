@@ -233,8 +233,11 @@ func newOID(now time.Time) (string, error) {
 }
 
 // SaveFormEntry inserts e, or updates the form's entry for e.UniqueID with
-// e's data and e's other non-empty fields; see centralita.FormService.
-func (s *FormService) SaveFormEntry(ctx context.Context, e *centralita.FormEntry) (bool, error) {
+// e's data and e's other non-empty fields; see centralita.FormService. Two
+// first submits for one call may race: the one whose insert meets the
+// other's row (ECONFLICT on the form and uniqueid key) updates that row
+// instead, under the same owner rule.
+func (s *FormService) SaveFormEntry(ctx context.Context, e *centralita.FormEntry, owner string) (bool, error) {
 	switch {
 	case e == nil:
 		return false, centralita.Errorf(centralita.EINVALID, "no form entry given")
@@ -252,33 +255,53 @@ func (s *FormService) SaveFormEntry(ctx context.Context, e *centralita.FormEntry
 	if err != nil {
 		return false, centralita.WrapError(centralita.EINVALID, err, "form data")
 	}
+	for try := 0; ; try++ {
+		olds, err := s.FindFormEntries(ctx, centralita.FormEntryFilter{FormID: e.FormID, UniqueID: e.UniqueID, Limit: 1})
+		if err != nil {
+			return false, err
+		}
+		if len(olds) > 0 {
+			return false, s.updateEntry(ctx, e, olds[0], owner, string(data))
+		}
+		err = s.insertEntry(ctx, e, string(data))
+		if centralita.ErrorKind(err) == centralita.ECONFLICT && try == 0 {
+			continue // a concurrent first submit inserted it: update that
+		}
+		return err == nil, err
+	}
+}
+
+// insertEntry inserts e as a new entry and sets its ID, OID and timestamps.
+func (s *FormService) insertEntry(ctx context.Context, e *centralita.FormEntry, data string) error {
 	what := fmt.Sprintf("form entry of call %q", e.UniqueID)
 	now := utc(s.db.now())
-	olds, err := s.FindFormEntries(ctx, centralita.FormEntryFilter{FormID: e.FormID, UniqueID: e.UniqueID})
+	oid, err := newOID(now)
 	if err != nil {
-		return false, err
+		return centralita.WrapError(centralita.EINTERNAL, err, "record id")
 	}
-	if len(olds) == 0 {
-		oid, err := newOID(now)
-		if err != nil {
-			return false, centralita.WrapError(centralita.EINTERNAL, err, "record id")
-		}
-		r := entryRow{OID: oid, FormID: e.FormID, UniqueID: e.UniqueID, IncomingCallID: e.IncomingCallID, Queue: e.Queue,
-			AgentNumber: e.AgentNumber, AgentUsername: e.AgentUsername, Extension: e.Extension, AudioFilename: e.AudioFilename,
-			CallChunk: e.CallChunk, SessionID: e.SessionID, Data: string(data), CreatedAt: now, UpdatedAt: now}
-		res, err := s.db.db.NamedExecContext(ctx, `INSERT INTO form_entries (`+entryColumns[4:]+`) VALUES (:oid, :form_id,
-			:uniqueid, :incomingcall_id, :queue_name, :agent_number, :agent_username, :extension, :audio_filename,
-			:call_chunk, :session_id, :data, :created_at, :updated_at)`, r)
-		if err != nil {
-			return false, s.db.translate(err, what)
-		}
-		if e.ID, err = res.LastInsertId(); err != nil {
-			return false, s.db.translate(err, what)
-		}
-		e.OID, e.CreatedAt, e.UpdatedAt = oid, now, now
-		return true, nil
+	r := entryRow{OID: oid, FormID: e.FormID, UniqueID: e.UniqueID, IncomingCallID: e.IncomingCallID, Queue: e.Queue,
+		AgentNumber: e.AgentNumber, AgentUsername: e.AgentUsername, Extension: e.Extension, AudioFilename: e.AudioFilename,
+		CallChunk: e.CallChunk, SessionID: e.SessionID, Data: data, CreatedAt: now, UpdatedAt: now}
+	res, err := s.db.db.NamedExecContext(ctx, `INSERT INTO form_entries (`+entryColumns[4:]+`) VALUES (:oid, :form_id,
+		:uniqueid, :incomingcall_id, :queue_name, :agent_number, :agent_username, :extension, :audio_filename,
+		:call_chunk, :session_id, :data, :created_at, :updated_at)`, r)
+	if err != nil {
+		return s.db.translate(err, what)
 	}
-	old := olds[0]
+	if e.ID, err = res.LastInsertId(); err != nil {
+		return s.db.translate(err, what)
+	}
+	e.OID, e.CreatedAt, e.UpdatedAt = oid, now, now
+	return nil
+}
+
+// updateEntry replaces old's data with e's and its other fields with e's
+// non-empty ones, and sets e's ID, OID and timestamps; EFORBIDDEN when
+// owner is set and old was captured by another agent.
+func (s *FormService) updateEntry(ctx context.Context, e, old *centralita.FormEntry, owner, data string) error {
+	if owner != "" && old.AgentUsername != owner {
+		return centralita.Errorf(centralita.EFORBIDDEN, "the form entry of call %q belongs to another agent", e.UniqueID)
+	}
 	keep := func(v *string, was string) {
 		if *v == "" {
 			*v = was
@@ -294,18 +317,23 @@ func (s *FormService) SaveFormEntry(ctx context.Context, e *centralita.FormEntry
 	if e.IncomingCallID == 0 {
 		e.IncomingCallID = old.IncomingCallID
 	}
+	now := utc(s.db.now())
 	e.ID, e.OID, e.CreatedAt, e.UpdatedAt = old.ID, old.OID, old.CreatedAt, now
-	_, err = s.db.db.ExecContext(ctx, `UPDATE form_entries SET incomingcall_id = ?, queue_name = ?, agent_number = ?,
+	_, err := s.db.db.ExecContext(ctx, `UPDATE form_entries SET incomingcall_id = ?, queue_name = ?, agent_number = ?,
 		agent_username = ?, extension = ?, audio_filename = ?, call_chunk = ?, session_id = ?, data = ?, updated_at = ?
 		WHERE id = ?`, e.IncomingCallID, e.Queue, e.AgentNumber, e.AgentUsername, e.Extension, e.AudioFilename,
-		e.CallChunk, e.SessionID, string(data), now, e.ID)
-	return false, s.db.translate(err, what)
+		e.CallChunk, e.SessionID, data, now, e.ID)
+	return s.db.translate(err, fmt.Sprintf("form entry of call %q", e.UniqueID))
 }
 
-// FindFormEntries returns the entries f selects, by created_at then id.
+// FindFormEntries returns the entries f selects, by created_at then id,
+// at most f.Limit (FormEntryDefaultLimit when 0).
 func (s *FormService) FindFormEntries(ctx context.Context, f centralita.FormEntryFilter) ([]*centralita.FormEntry, error) {
-	if f.Offset < 0 || f.Limit < 0 {
-		return nil, centralita.Errorf(centralita.EINVALID, "offset and limit must not be negative")
+	if f.Offset < 0 || f.Limit < 0 || f.Limit > centralita.FormEntryMaxLimit {
+		return nil, centralita.Errorf(centralita.EINVALID, "offset must not be negative, limit must be 0 to %d", centralita.FormEntryMaxLimit)
+	}
+	if f.Limit == 0 {
+		f.Limit = centralita.FormEntryDefaultLimit
 	}
 	var c conds
 	if f.FormID != 0 {

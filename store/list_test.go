@@ -46,6 +46,12 @@ func TestListService(t *testing.T) {
 		require.Equal(t, centralita.ECONFLICT, centralita.ErrorKind(s.CreateListEntry(ctx, dup)))
 		require.NoError(t, s.CreateListEntry(ctx, &centralita.ListEntry{ListID: cart.ID, Key: "abc", Value: "1"}))
 		require.NoError(t, s.CreateListEntry(ctx, &centralita.ListEntry{ListID: cart.ID, Key: "ABC", Value: "2"}))
+		// MariaDB ignores trailing spaces in comparisons, SQLite does not:
+		// keys with outer white space are refused on both.
+		for _, k := range []string{"abc ", " abc", "abc\t", "\nabc"} {
+			require.Equal(t, centralita.EINVALID, centralita.ErrorKind(s.CreateListEntry(ctx, &centralita.ListEntry{ListID: cart.ID, Key: k, Value: "3"})), "%q", k)
+		}
+		require.Equal(t, centralita.EINVALID, centralita.ErrorKind(s.CreateList(ctx, &centralita.List{Name: "cartera ", Type: centralita.ListSimple})))
 		require.NoError(t, s.CreateListEntry(ctx, &centralita.ListEntry{ListID: vend.ID, Key: "27126666", Value: "ventas"}), "keys are per list")
 		require.Equal(t, centralita.ENOTFOUND, centralita.ErrorKind(s.CreateListEntry(ctx, &centralita.ListEntry{ListID: 999, Key: "k"})))
 		require.Equal(t, centralita.EINVALID, centralita.ErrorKind(s.CreateListEntry(ctx, &centralita.ListEntry{ListID: cart.ID, Key: "1", KeyEnd: "2"})))

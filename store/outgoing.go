@@ -133,12 +133,16 @@ func (s *OutgoingCallService) FindOutgoingCall(ctx context.Context, id int64) (*
 	return r.call()
 }
 
-// FindOutgoingCalls returns the calls f selects, by calldate then id. From
+// FindOutgoingCalls returns the calls f selects, by calldate then id, at
+// most f.Limit (OutgoingDefaultLimit when 0). From
 // and To bound calldate inclusively. EXPIRED and PENDING are told apart at
 // f.Now (the store's clock when zero).
 func (s *OutgoingCallService) FindOutgoingCalls(ctx context.Context, f centralita.OutgoingFilter) ([]*centralita.OutgoingCall, error) {
-	if f.Offset < 0 || f.Limit < 0 {
-		return nil, centralita.Errorf(centralita.EINVALID, "offset and limit must not be negative")
+	if f.Offset < 0 || f.Limit < 0 || f.Limit > centralita.OutgoingMaxLimit {
+		return nil, centralita.Errorf(centralita.EINVALID, "offset must not be negative, limit must be 0 to %d", centralita.OutgoingMaxLimit)
+	}
+	if f.Limit == 0 {
+		f.Limit = centralita.OutgoingDefaultLimit
 	}
 	now := f.Now
 	if now.IsZero() {

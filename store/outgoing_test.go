@@ -70,10 +70,16 @@ func TestOutgoingCallService(t *testing.T) {
 			{"visible to ana in ventas", centralita.OutgoingFilter{Visible: &centralita.OutgoingVisibility{Agent: "ana", Queues: []string{"ventas"}}}, []int64{}},
 			{"visible to ana in tecnologia", centralita.OutgoingFilter{Visible: &centralita.OutgoingVisibility{Agent: "ana", Queues: []string{"tecnologia", "ventas"}}}, []int64{c2.ID}},
 			{"page", centralita.OutgoingFilter{Offset: 1, Limit: 1}, []int64{c2.ID}},
+			// Names compare exactly on MariaDB too (utf8mb4_bin), as in SQLite.
+			{"queue case", centralita.OutgoingFilter{Queue: "Tecnologia"}, []int64{}},
+			{"agent case", centralita.OutgoingFilter{Agent: "PPEREZ"}, []int64{}},
+			{"visible case", centralita.OutgoingFilter{Visible: &centralita.OutgoingVisibility{Agent: "PPerez", Queues: []string{"TECNOLOGIA"}}}, []int64{}},
 		} {
 			require.Equal(t, c.want, ids(c.f), c.name)
 		}
 		_, err = s.FindOutgoingCalls(ctx, centralita.OutgoingFilter{Status: "LOST"})
+		require.Equal(t, centralita.EINVALID, centralita.ErrorKind(err))
+		_, err = s.FindOutgoingCalls(ctx, centralita.OutgoingFilter{Limit: centralita.OutgoingMaxLimit + 1})
 		require.Equal(t, centralita.EINVALID, centralita.ErrorKind(err))
 
 		// Complete one, cancel another: the default list hides CANCELED.
@@ -90,6 +96,23 @@ func TestOutgoingCallService(t *testing.T) {
 		require.NoError(t, s.UpdateOutgoingCall(ctx, c2))
 		require.Equal(t, []int64{c2.ID}, ids(centralita.OutgoingFilter{Status: centralita.OutgoingPending, Now: expiredAt}))
 		require.Equal(t, centralita.ENOTFOUND, centralita.ErrorKind(s.UpdateOutgoingCall(ctx, &centralita.OutgoingCall{ID: 999})))
+
+		// Out-of-range dates and expirations are EINVALID, not a database error.
+		for _, bad := range []centralita.OutgoingCall{
+			{CallDate: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)},
+			{CallDate: time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), ExpirationSec: 86400},
+			{CallDate: time.Date(1999, 12, 31, 0, 0, 0, 0, time.UTC)},
+			{CallDate: at, ExpirationSec: centralita.MaxOutgoingExpirationSec + 1},
+			{CallDate: at, ExpirationSec: 1 << 40},
+		} {
+			bad.Queue, bad.Phones = "tecnologia", []string{"1"}
+			require.Equal(t, centralita.EINVALID, centralita.ErrorKind(s.CreateOutgoingCall(ctx, &bad)), "%v %d", bad.CallDate, bad.ExpirationSec)
+		}
+		far := &centralita.OutgoingCall{Queue: "tecnologia", Phones: []string{"1"}, CallDate: time.Date(9998, 12, 31, 23, 0, 0, 0, time.UTC),
+			ExpirationSec: centralita.MaxOutgoingExpirationSec}
+		require.NoError(t, s.CreateOutgoingCall(ctx, far), "the last calldate and expiration allowed fit the database")
+		far.Status = centralita.OutgoingCanceled
+		require.NoError(t, s.UpdateOutgoingCall(ctx, far))
 	})
 }
 

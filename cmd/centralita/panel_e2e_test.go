@@ -42,11 +42,13 @@ func (s *stack) expandCall(t *testing.T, user, pw, method, path string, body any
 // listed with date filters.
 func TestPanelModules(t *testing.T) {
 	s := startStackWith(t, stackOpts{
-		args: []string{"--provision", "testdata/acd_provision.json"},
+		args: []string{"--provision", "testdata/acd_provision.json", "--expand-users", "external_user, other"},
 		setup: func(dsn string) {
 			out, err := cli(t, "admin-password-1\n", "users", "create", "--username", "root", "--role", "admin", "--db", dsn)
 			require.NoError(t, err, out)
 			out, err = cli(t, "carla-password-1\n", "users", "create", "--username", "carla", "--role", "agent", "--db", dsn)
+			require.NoError(t, err, out)
+			out, err = cli(t, "external-password-1\n", "users", "create", "--username", "external_user", "--role", "agent", "--db", dsn)
 			require.NoError(t, err, out)
 		},
 	})
@@ -68,6 +70,11 @@ func TestPanelModules(t *testing.T) {
 	require.JSONEq(t, `{"errrorCode":"Conflict"}`, string(b))
 	st, b = carla(http.MethodGet, "/lists/simple", nil)
 	require.Equal(t, http.StatusForbidden, st, "agents have no lists module: %s", b)
+	// --expand-users gives the manual's external_user every module.
+	for _, path := range []string{"/lists/simple", "/outgoingcalls/call/", "/dynamicforms"} {
+		st, b = s.expandCall(t, "external_user", "external-password-1", http.MethodGet, path, nil)
+		require.Equal(t, http.StatusOK, st, "external_user %s: %s", path, b)
+	}
 
 	// sales is rrmemory: without the list its first call goes to ana (101).
 	for _, a := range [][2]string{{"ana", "101"}, {"beto", "102"}, {"carla", "103"}} {
@@ -161,4 +168,25 @@ func TestPanelModules(t *testing.T) {
 	st, b = carla(http.MethodGet, "/outgoingcalls/call/?status=PENDING", nil)
 	require.Equal(t, http.StatusOK, st, string(b))
 	require.JSONEq(t, `{"data":[]}`, string(b))
+}
+
+// TestPanelExpandUsersFlag: --expand-users is trimmed; an empty item is an error.
+func TestPanelExpandUsersFlag(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []string
+		bad  bool
+	}{
+		{in: "", want: nil},
+		{in: " external_user , contactclient", want: []string{"external_user", "contactclient"}},
+		{in: "a,,b", bad: true},
+	} {
+		got, err := (&panelFlags{users: tc.in}).userList()
+		if tc.bad {
+			require.Error(t, err, tc.in)
+			continue
+		}
+		require.NoError(t, err, tc.in)
+		require.Equal(t, tc.want, got, tc.in)
+	}
 }

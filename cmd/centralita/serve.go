@@ -39,6 +39,7 @@ type serveConfig struct {
 	acd                                  acdFlags
 	sms                                  smsFlags
 	rec                                  recordFlags
+	panel                                panelFlags
 }
 
 func (e env) serveFlags(args []string) (*serveConfig, error) {
@@ -65,6 +66,7 @@ func (e env) serveFlags(args []string) (*serveConfig, error) {
 	c.acd.register(fs)
 	c.sms.register(fs)
 	c.rec.register(fs)
+	c.panel.register(fs)
 	if err := e.parse(fs, args); err != nil {
 		return nil, err
 	}

@@ -1,7 +1,9 @@
 -- eXpand panel modules: key-value lists (simple and range), the agents'
 -- pending outgoing calls, and agent forms with their entries. All DATETIME
--- values are UTC. Names and keys compare byte for byte (utf8mb4_bin), as
--- in SQLite.
+-- values are UTC. Names, keys, queue and agent names and uniqueids compare
+-- byte for byte (utf8mb4_bin), as in SQLite; utf8mb4_bin still ignores
+-- trailing spaces, so the application refuses names and keys that start
+-- or end with white space.
 
 -- +goose Up
 -- A list; type is simple or range.
@@ -36,14 +38,14 @@ CREATE TABLE list_entries (
 -- queue_name is not a foreign key: a call outlives a deleted queue.
 CREATE TABLE outgoing_calls (
   id             BIGINT        NOT NULL AUTO_INCREMENT,
-  queue_name     VARCHAR(128)  NOT NULL,
+  queue_name     VARCHAR(128)  CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
   phones         TEXT          NOT NULL,
   contact        VARCHAR(255)  NOT NULL DEFAULT '',
   subject        VARCHAR(1024) NOT NULL DEFAULT '',
   calldate       DATETIME(6)   NOT NULL,
   expiration_sec INT           NOT NULL DEFAULT 0,
   expires_at     DATETIME(6)   NULL,
-  agent          VARCHAR(64)   NOT NULL DEFAULT '',
+  agent          VARCHAR(64)   CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL DEFAULT '',
   status         VARCHAR(16)   NOT NULL,
   links          TEXT          NOT NULL,
   created_at     DATETIME(6)   NOT NULL,
@@ -69,7 +71,7 @@ CREATE TABLE forms (
 CREATE TABLE form_fields (
   form_id  BIGINT       NOT NULL,
   position INT          NOT NULL,
-  name     VARCHAR(64)  NOT NULL,
+  name     VARCHAR(64)  CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
   label    VARCHAR(255) NOT NULL DEFAULT '',
   type     VARCHAR(16)  NOT NULL,
   required BOOLEAN      NOT NULL DEFAULT FALSE,
@@ -92,11 +94,11 @@ CREATE TABLE form_entries (
   id               BIGINT       NOT NULL AUTO_INCREMENT,
   oid              CHAR(24)     NOT NULL,
   form_id          BIGINT       NOT NULL,
-  uniqueid         VARCHAR(64)  NOT NULL,
+  uniqueid         VARCHAR(64)  CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
   incomingcall_id  BIGINT       NOT NULL DEFAULT 0,
-  queue_name       VARCHAR(128) NOT NULL DEFAULT '',
+  queue_name       VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL DEFAULT '',
   agent_number     VARCHAR(32)  NOT NULL DEFAULT '',
-  agent_username   VARCHAR(64)  NOT NULL DEFAULT '',
+  agent_username   VARCHAR(64)  CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL DEFAULT '',
   extension        VARCHAR(80)  NOT NULL DEFAULT '',
   audio_filename   VARCHAR(255) NOT NULL DEFAULT '',
   call_chunk       VARCHAR(128) NOT NULL DEFAULT '',
