@@ -2,6 +2,7 @@ package acd
 
 import (
 	"context"
+	"net/url"
 	"strings"
 
 	"github.com/centralita/centralita"
@@ -9,13 +10,18 @@ import (
 
 // callRecording is what a call knows about its recording: whether its
 // arguments ask for one (an outbound dialer call of a campaign with Record:
-// "record=1", "campaign=<name>") and the GUID of the recording running now.
+// "record=1", "campaign=<query-escaped name>") and the GUID of the recording running now.
+// gen counts the recordings asked for: a Start still in flight when the
+// call was bridged again (a blind transfer to another queue) does not hold
+// up the new one, and its recording is stopped once it answers. Each leg
+// thus has its own recording, all with the call's uniqueid;
+// recordingPbx sends the latest.
 type callRecording struct {
 	asked    bool
 	campaign string
 	dialer   bool
 	guid     string
-	starting bool
+	gen      int
 }
 
 // recordArgs reads the recording arguments of a call: "record=1" (or
@@ -28,6 +34,11 @@ func recordArgs(args []string) callRecording {
 		case "record":
 			r.asked = v == "1" || strings.EqualFold(v, "true")
 		case "campaign":
+			// The dialer query-escapes the name (Stasis arguments cannot
+			// hold commas); a value that does not unescape is kept as is.
+			if u, err := url.QueryUnescape(v); err == nil {
+				v = u
+			}
 			r.campaign = v
 		case "dialer":
 			r.dialer = true
@@ -70,13 +81,15 @@ func (e *Engine) recordOut(oc *outCall) {
 // beginRecording asks the Recorder to record req and keeps its GUID in st.
 // It never holds the call up: the request runs in its own goroutine,
 // bounded by RequestTimeout, and a failure is only logged. When live says
-// the call is over by the time the recording started, the recording is
-// stopped at once. The lock is held.
+// the call is over by the time the recording started, or another
+// recording was asked for meanwhile, the recording is stopped at once. The
+// lock is held.
 func (e *Engine) beginRecording(req centralita.RecordingRequest, st *callRecording, live func() bool) {
-	if st.guid != "" || st.starting {
+	if st.guid != "" {
 		return
 	}
-	st.starting = true
+	st.gen++
+	gen := st.gen
 	e.spawn(func() {
 		var guid string
 		err := e.pbx(func(ctx context.Context) (err error) {
@@ -85,13 +98,12 @@ func (e *Engine) beginRecording(req centralita.RecordingRequest, st *callRecordi
 		})
 		e.mu.Lock()
 		defer e.mu.Unlock()
-		st.starting = false
 		switch {
 		case err != nil:
 			if e.runCtx.Err() == nil {
 				e.log.Warn("acd: recording the call failed", "call", req.UniqueID, "agent", req.Agent, "err", err)
 			}
-		case !live():
+		case !live() || st.gen != gen || st.guid != "":
 			// The call ended while the recording started.
 			e.spawn(func() { e.stopRecording(guid) })
 		default:

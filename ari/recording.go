@@ -65,3 +65,21 @@ func (c *Client) RecordChannel(ctx context.Context, channelID, name, format stri
 	}
 	return c.Record(ctx, ChannelTarget(channelID), RecordRequest{Name: name, Format: format, IfExists: "overwrite"})
 }
+
+// LiveRecording reports whether name is a live recording (GET
+// /ari/recordings/live/{name}): true while Asterisk records it, false once
+// it is gone, which is when Asterisk has closed its file and written the
+// WAV header (recordings.PBX).
+func (c *Client) LiveRecording(ctx context.Context, name string) (bool, error) {
+	if name == "" {
+		return false, centralita.Errorf(centralita.EINVALID, "live recording: a name is required")
+	}
+	err := c.do(ctx, "live recording "+name, http.MethodGet, "recordings/live/"+seg(name), nil, nil, nil)
+	switch {
+	case err == nil:
+		return true, nil
+	case centralita.ErrorKind(err) == centralita.ENOTFOUND:
+		return false, nil
+	}
+	return false, err
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -19,7 +20,14 @@ func TestFetchRecordingFromSim(t *testing.T) {
 	require.NoError(t, e.client.RecordBridge(ctx, br, "rec-1", "wav"))
 	require.Equal(t, centralita.ECONFLICT, centralita.ErrorKind(e.client.RecordBridge(ctx, br, "rec-2", "wav")),
 		"a bridge records once at a time")
+	live, err := e.client.LiveRecording(ctx, "rec-1")
+	require.NoError(t, err)
+	require.True(t, live)
 	require.NoError(t, e.client.StopRecording(ctx, "rec-1"))
+	require.Eventually(t, func() bool {
+		live, err := e.client.LiveRecording(ctx, "rec-1")
+		return err == nil && !live
+	}, 5*time.Second, 10*time.Millisecond, "no longer live once stopped")
 
 	var buf bytes.Buffer
 	n, err := e.client.FetchRecording(ctx, "rec-1", &buf)

@@ -3,6 +3,7 @@ package dialer
 import (
 	"cmp"
 	"context"
+	"net/url"
 	"slices"
 	"strconv"
 	"sync"
@@ -289,8 +290,10 @@ func (e *Engine) dial(ctx context.Context, c *call) {
 	}
 	args := []string{"queue", cfg.Queue, "maxwait=2", "sound=" + cfg.AbandonMessage, "dialer=" + strconv.FormatInt(cfg.ID, 10), "caller=" + c.number}
 	if cfg.Record {
-		// The ACD records the call once bridged to an agent.
-		args = append(args, "record=1", "campaign="+cfg.Name)
+		// The ACD records the call once bridged to an agent. Campaign names
+		// are opaque (they may hold commas, which Stasis arguments cannot):
+		// query-escaped here, unescaped by the ACD.
+		args = append(args, "record=1", "campaign="+url.QueryEscape(cfg.Name))
 	}
 	err := e.pbx(ctx, func(ctx context.Context) error {
 		return e.cfg.PBX.Originate(ctx, centralita.OriginateRequest{

@@ -26,7 +26,10 @@ func wantsRecording(callinfo string) bool {
 }
 
 // startRecording records a bridged job that asks for it; a failure is
-// logged and the call goes on. It runs outside the lock.
+// logged and the call goes on. It runs outside the lock. The recording's
+// UniqueID is the source leg's channel id "<originatedID>-src", which is
+// also its CDR's uniqueid (what cdrData lists); recordingPbx finds it by
+// that or by the originatedID.
 func (e *Engine) startRecording(ctx context.Context, j *job, o centralita.Origination) {
 	if e.cfg.Recorder == nil || !wantsRecording(o.CallInfo) {
 		return

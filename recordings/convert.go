@@ -3,10 +3,10 @@ package recordings
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -88,16 +88,30 @@ func (e *Engine) convert(ctx context.Context, r *centralita.Recording) error {
 }
 
 // encodeFile writes src (WAV or GSM) as MP3 to dst through a temporary
-// file, checks the result and returns the audio's length in whole seconds
-// (rounded). dst is complete or absent.
+// file and returns the audio's length in whole seconds (rounded). A WAV
+// whose header Asterisk had not finished is repaired first (fixWAVHeader);
+// the MP3 must last as long as its source (checkLengths) or it is not
+// kept. dst is complete or absent; src is never touched otherwise. At most
+// Workers encodings run at once, on-demand conversions included.
 func (e *Engine) encodeFile(ctx context.Context, src, dst string) (int, error) {
 	if e.encErr != nil {
 		return 0, e.encErr
 	}
-	dur, err := audioSeconds(src)
+	if strings.HasSuffix(src, ".wav") {
+		if err := fixWAVFile(src); err != nil {
+			return 0, err
+		}
+	}
+	secs, err := audioLength(src)
 	if err != nil {
 		return 0, err
 	}
+	select {
+	case e.sem <- struct{}{}:
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+	defer func() { <-e.sem }()
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.ConvertTimeout)
 	defer cancel()
 	err = writeAtomic(dst, func(w io.Writer) error {
@@ -106,93 +120,24 @@ func (e *Engine) encodeFile(ctx context.Context, src, dst string) (int, error) {
 		if e.enc.name == "sox" {
 			cmd = exec.CommandContext(ctx, e.enc.path, "-q", src, "-t", "mp3", "-C", "16", tmp)
 		} else {
-			in := src
 			if strings.HasSuffix(src, ".gsm") {
 				return errors.New("lame cannot read GSM: install sox and libsox-fmt-mp3")
 			}
-			cmd = exec.CommandContext(ctx, e.enc.path, "--quiet", "-b", "16", in, tmp)
+			cmd = exec.CommandContext(ctx, e.enc.path, "--quiet", "-b", "16", src, tmp)
 		}
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("%s: %w: %s", e.enc.name, err, strings.TrimSpace(stderr.String()))
 		}
-		return checkMP3(tmp)
+		got, err := mp3Length(tmp)
+		if err != nil {
+			return err
+		}
+		return checkLengths(got, secs)
 	})
 	if err != nil {
 		return 0, err
 	}
-	return dur, nil
-}
-
-// checkMP3 checks that path starts like an MP3: an ID3 tag or a frame sync.
-func checkMP3(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	var head [3]byte
-	if _, err := io.ReadFull(f, head[:]); err != nil {
-		return fmt.Errorf("the MP3 is empty: %w", err)
-	}
-	if string(head[:]) != "ID3" && !(head[0] == 0xFF && head[1]&0xE0 == 0xE0) {
-		return errors.New("the encoder's output is not MP3")
-	}
-	return nil
-}
-
-// audioSeconds returns the length of a WAV (from its header) or GSM file
-// (33-byte frames of 20 ms), rounded to whole seconds.
-func audioSeconds(path string) (int, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return 0, err
-	}
-	if strings.HasSuffix(path, ".gsm") {
-		return int((st.Size()/33*20 + 500) / 1000), nil
-	}
-	var riff [12]byte
-	if _, err := io.ReadFull(f, riff[:]); err != nil || string(riff[0:4]) != "RIFF" || string(riff[8:12]) != "WAVE" {
-		return 0, fmt.Errorf("%s is not a WAV file", filepath.Base(path))
-	}
-	var byteRate uint32
-	for {
-		var hdr [8]byte
-		if _, err := io.ReadFull(f, hdr[:]); err != nil {
-			return 0, fmt.Errorf("%s: no audio data in the WAV file", filepath.Base(path))
-		}
-		size := int64(binary.LittleEndian.Uint32(hdr[4:]))
-		switch string(hdr[0:4]) {
-		case "fmt ":
-			var fmtc [16]byte
-			if size < 16 {
-				return 0, fmt.Errorf("%s: bad WAV format chunk", filepath.Base(path))
-			}
-			if _, err := io.ReadFull(f, fmtc[:]); err != nil {
-				return 0, err
-			}
-			byteRate = binary.LittleEndian.Uint32(fmtc[8:])
-			size -= 16
-		case "data":
-			if byteRate == 0 {
-				return 0, fmt.Errorf("%s: WAV data before its format", filepath.Base(path))
-			}
-			pos, _ := f.Seek(0, io.SeekCurrent)
-			// Asterisk may leave the size unset on a file cut short: trust the file.
-			size = min(size, st.Size()-pos)
-			if size <= 0 && st.Size() > pos {
-				size = st.Size() - pos
-			}
-			return int((size*1000/int64(byteRate) + 500) / 1000), nil
-		}
-		if _, err := f.Seek(size+size%2, io.SeekCurrent); err != nil {
-			return 0, err
-		}
-	}
+	return int(math.Round(secs)), nil
 }

@@ -80,13 +80,20 @@ func (e *Engine) Open(ctx context.Context, guid, folder, format string) (io.Read
 // Convert makes the MP3 of a recording whose WAV or GSM file is in its
 // folder (or records/) now, and marks an indexed recording RecordingReady;
 // one that has its MP3 already is a no-op. ENOTFOUND when there is no file
-// to convert; EUNAVAILABLE when no MP3 encoder is installed.
+// to convert; EUNAVAILABLE when no MP3 encoder is installed. It waits
+// (within ctx) while a worker works on the same recording, and for an
+// encoder slot (at most Workers encoders run at once).
 func (e *Engine) Convert(ctx context.Context, guid, folder string) error {
 	if err := checkName(guid, folder, ""); err != nil {
 		return err
 	}
+	release, err := e.claim(ctx, guid)
+	if err != nil {
+		return centralita.WrapError(centralita.EUNAVAILABLE, err, "recording %s is being converted", guid)
+	}
+	defer release()
 	var r *centralita.Recording
-	err := e.storeCall(ctx, func(ctx context.Context) (err error) {
+	err = e.storeCall(ctx, func(ctx context.Context) (err error) {
 		r, err = e.cfg.Store.FindRecording(ctx, guid)
 		return err
 	})
@@ -141,7 +148,8 @@ func (e *Engine) retentionLoop() {
 	}
 }
 
-// Expire deletes the recordings whose call is older than Retention days,
+// Expire deletes the recordings whose call is older than Retention days
+// and that are RecordingReady or RecordingFailed,
 // their files and index rows, and logs how many it deleted; it returns
 // that count. With Retention 0 it does nothing.
 func (e *Engine) Expire(ctx context.Context) int {
@@ -153,7 +161,10 @@ func (e *Engine) Expire(ctx context.Context) int {
 	for ctx.Err() == nil {
 		var page []*centralita.Recording
 		err := e.storeCall(ctx, func(ctx context.Context) (err error) {
-			page, _, err = e.cfg.Store.FindRecordings(ctx, centralita.RecordingFilter{Before: before, Offset: failed, Limit: 200})
+			// Recordings still on their way (Active, Stored) are left to
+			// the workers; they are deleted once Ready or Failed.
+			page, _, err = e.cfg.Store.FindRecordings(ctx, centralita.RecordingFilter{Before: before, Offset: failed, Limit: 200,
+				States: []centralita.RecordingState{centralita.RecordingReady, centralita.RecordingFailed}})
 			return err
 		})
 		if err != nil {

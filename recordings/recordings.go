@@ -9,12 +9,16 @@
 // Start indexes the recording in RecordingActive and asks Asterisk to record
 // (the Asterisk recording's name is the GUID, format wav, overwriting). Stop
 // stops it, marks it RecordingStored and queues a job. A bounded pool of
-// Workers runs the jobs: fetch Asterisk's file (HTTP, or from SharedDir
-// when Asterisk's recording folder is mounted locally) to a temporary name,
+// Workers runs the jobs: wait until Asterisk no longer lists the recording
+// as live (it has closed the file), fetch Asterisk's file (HTTP, or from
+// SharedDir when Asterisk's recording folder is mounted locally) to a
+// temporary name, repair its WAV header if Asterisk had not written it yet,
 // fsync and rename it to <guid>.wav in the call's dated folder (CallDate's
-// date in Location), convert it to <guid>.mp3 the same way, check the MP3,
-// remove the WAV and Asterisk's copy, and mark the recording RecordingReady
-// with its duration. Every step leaves the files and the index so that a
+// date in Location), convert it to <guid>.mp3 the same way, check that the
+// MP3 lasts as long as the WAV, remove the WAV and Asterisk's copy, and
+// mark the recording RecordingReady with its duration. A recording is
+// worked on by one goroutine at a time (a worker or an on-demand Convert),
+// and at most Workers encoders run at once. Every step leaves the files and the index so that a
 // crash anywhere is picked up by the next Start: recordings still in
 // RecordingActive (their call ended with the server; a live Asterisk
 // recording is stopped first) or RecordingStored are queued again, and a
@@ -22,8 +26,15 @@
 //
 // A fetch that fails for a reason that may pass (Asterisk unreachable) is
 // retried with backoff a few times; after that the recording stays in
-// RecordingStored with Error set and the next Start tries again. A
-// recording Asterisk does not have is RecordingFailed. Without an MP3
+// RecordingStored with Error set and the sweep (every SweepEvery) tries
+// again. The sweep also picks up recordings left in RecordingActive for
+// longer than SweepAge whose Asterisk recording is no longer live (a Stop
+// lost to an outage, a Start whose answer never came), and removes
+// temporary files a hard kill left behind. A conversion that fails (the
+// encoder failed or timed out, the MP3 is shorter than the WAV) keeps the
+// WAV and the recording in RecordingStored with Error for the sweep,
+// ConvertAttempts times in all, then RecordingFailed. A recording Asterisk
+// does not have is RecordingFailed. Without an MP3
 // encoder (neither sox with MP3 support nor lame is installed) files are
 // still fetched, recordings stay in RecordingStored in WAV with Error
 // saying so, and the next Start with an encoder converts them.
@@ -58,6 +69,10 @@ type PBX interface {
 	FetchRecording(ctx context.Context, name string, w io.Writer) (int64, error)
 	// DeleteRecording deletes a stored recording; ENOTFOUND when absent.
 	DeleteRecording(ctx context.Context, name string) error
+	// LiveRecording reports whether Asterisk still lists name as a live
+	// recording (it closes the file, and writes the WAV header, only once
+	// the live recording is gone).
+	LiveRecording(ctx context.Context, name string) (bool, error)
 }
 
 // Config configures an Engine.
@@ -76,10 +91,22 @@ type Config struct {
 	// Retention deletes recordings (files and index) whose call is older
 	// than this many days, every hour and at Start; 0 keeps them forever.
 	Retention int
-	// Delay is how long after Stop a recording's file is fetched (time for
-	// Asterisk to close it); recordings picked up again at Start are
-	// fetched at once. Default 0.
+	// Delay is how long after Stop a recording's file is fetched;
+	// recordings picked up again at Start are fetched at once. Default 0:
+	// the fetch waits for Asterisk to close the file anyway (LiveWait).
 	Delay time.Duration
+	// LiveWait is how long a fetch waits for Asterisk's live recording to
+	// end (polling it), stops it again and waits as long once more; a
+	// recording still live then is retried later. Default 10 s.
+	LiveWait time.Duration
+	// SweepEvery is how often unfinished recordings are looked for (see the
+	// package doc); default 5 min. SweepAge is how long a recording must
+	// have been left in RecordingActive or RecordingStored before the sweep
+	// takes it; default 5 min.
+	SweepEvery, SweepAge time.Duration
+	// ConvertAttempts is how many times a recording's conversion is tried
+	// (once per sweep) before it is RecordingFailed; default 3.
+	ConvertAttempts int
 	// Encoder is "sox" or "lame" to force one; empty probes: sox when it
 	// can write MP3, else lame.
 	Encoder string
@@ -111,14 +138,22 @@ type Engine struct {
 	runCtx  context.Context
 	stopRun context.CancelFunc
 
+	// sem bounds the encoders running at once (workers and Convert).
+	sem chan struct{}
+
 	mu       sync.Mutex
 	cond     *sync.Cond
 	closed   bool
 	queue    []job
-	queued   map[string]bool // guids queued, waiting or being worked on
+	queued   map[string]bool // guids queued (or waiting for their delay) or being worked on
 	inFlight int
-	timers   map[*time.Timer]struct{}
-	work     sync.WaitGroup
+	// busy holds the guids a worker or Convert is working on; the channel
+	// is closed when it is done.
+	busy map[string]chan struct{}
+	// convFails counts a recording's failed conversions in this run.
+	convFails map[string]int
+	timers    map[*time.Timer]struct{}
+	work      sync.WaitGroup
 }
 
 // job is one recording to bring home and convert; attempt counts retries.
@@ -159,6 +194,18 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.ConvertTimeout <= 0 {
 		cfg.ConvertTimeout = 10 * time.Minute
 	}
+	if cfg.LiveWait <= 0 {
+		cfg.LiveWait = 10 * time.Second
+	}
+	if cfg.SweepEvery <= 0 {
+		cfg.SweepEvery = 5 * time.Minute
+	}
+	if cfg.SweepAge <= 0 {
+		cfg.SweepAge = 5 * time.Minute
+	}
+	if cfg.ConvertAttempts <= 0 {
+		cfg.ConvertAttempts = 3
+	}
 	if cfg.Retries <= 0 {
 		cfg.Retries = 4
 	}
@@ -171,6 +218,7 @@ func New(cfg Config) (*Engine, error) {
 	e := &Engine{
 		cfg: cfg, log: cfg.Logger, root: filepath.Join(cfg.DataDir, "records"),
 		queued: map[string]bool{}, timers: map[*time.Timer]struct{}{},
+		busy: map[string]chan struct{}{}, convFails: map[string]int{}, sem: make(chan struct{}, cfg.Workers),
 	}
 	e.cond = sync.NewCond(&e.mu)
 	e.runCtx, e.stopRun = context.WithCancel(context.Background())
@@ -210,6 +258,8 @@ func (e *Engine) Resume(ctx context.Context) error {
 		e.work.Add(1)
 		go e.retentionLoop()
 	}
+	e.work.Add(1)
+	go e.sweepLoop()
 	return nil
 }
 
@@ -264,8 +314,12 @@ func newGUID() string {
 
 // Start indexes a new recording of req.BridgeID (or, when empty,
 // req.ChannelID) and asks Asterisk to record it; it returns the GUID. When
-// Asterisk refuses, the recording is marked RecordingFailed and the error
-// returned. CallDate defaults to now.
+// Asterisk refuses (ENOTFOUND, EINVALID, ECONFLICT) the recording is marked
+// RecordingFailed and the error returned. Any other failure (a timeout,
+// Asterisk unreachable) may have started the recording all the same: it
+// stays RecordingActive with Error set, the error is returned, and the
+// sweep fetches whatever Asterisk recorded once it is no longer live.
+// CallDate defaults to now.
 func (e *Engine) Start(ctx context.Context, req centralita.RecordingRequest) (string, error) {
 	if req.BridgeID == "" && req.ChannelID == "" {
 		return "", centralita.Errorf(centralita.EINVALID, "record: a bridge or channel is required")
@@ -287,7 +341,12 @@ func (e *Engine) Start(ctx context.Context, req centralita.RecordingRequest) (st
 		return e.cfg.PBX.RecordChannel(ctx, req.ChannelID, r.GUID, r.Format)
 	})
 	if err != nil {
-		r.State, r.Error = centralita.RecordingFailed, "Asterisk did not record: "+centralita.ErrorMessage(err)
+		switch centralita.ErrorKind(err) {
+		case centralita.ENOTFOUND, centralita.EINVALID, centralita.ECONFLICT:
+			r.State, r.Error = centralita.RecordingFailed, "Asterisk did not record: "+centralita.ErrorMessage(err)
+		default:
+			r.Error = "starting the recording: " + centralita.ErrorMessage(err)
+		}
 		e.save(r)
 		return "", err
 	}

@@ -61,10 +61,19 @@ type fakePBX struct {
 	fetches   int
 	deleted   []string
 	refuse    error
+	stopErr   error
+	// unclosed stores WAVs whose header sizes are 0, as Asterisk's file
+	// reads until it is closed; linger keeps a stopped recording live for
+	// that many more LiveRecording calls; fetchedLive counts fetches of a
+	// recording still live.
+	unclosed    bool
+	linger      int
+	lingering   map[string]int
+	fetchedLive int
 }
 
 func newFakePBX() *fakePBX {
-	return &fakePBX{live: map[string]string{}, stored: map[string][]byte{}, length: map[string]time.Duration{}}
+	return &fakePBX{live: map[string]string{}, stored: map[string][]byte{}, length: map[string]time.Duration{}, lingering: map[string]int{}}
 }
 
 func (p *fakePBX) record(target, name, format string) error {
@@ -91,6 +100,9 @@ func (p *fakePBX) RecordChannel(_ context.Context, id, name, format string) erro
 func (p *fakePBX) StopRecording(_ context.Context, name string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.stopErr != nil {
+		return p.stopErr
+	}
 	if _, ok := p.live[name]; !ok {
 		return centralita.Errorf(centralita.ENOTFOUND, "not live")
 	}
@@ -100,7 +112,25 @@ func (p *fakePBX) StopRecording(_ context.Context, name string) error {
 		d = 3 * time.Second
 	}
 	p.stored[name] = tone(d)
+	if p.unclosed {
+		binary.LittleEndian.PutUint32(p.stored[name][4:], 0)
+		binary.LittleEndian.PutUint32(p.stored[name][40:], 0)
+	}
+	if p.linger > 0 {
+		p.lingering[name] = p.linger
+	}
 	return nil
+}
+
+func (p *fakePBX) LiveRecording(_ context.Context, name string) (bool, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := p.lingering[name]; n > 0 {
+		p.lingering[name] = n - 1
+		return true, nil
+	}
+	_, ok := p.live[name]
+	return ok, nil
 }
 
 func (p *fakePBX) FetchRecording(_ context.Context, name string, w io.Writer) (int64, error) {
@@ -113,6 +143,9 @@ func (p *fakePBX) FetchRecording(_ context.Context, name string, w io.Writer) (i
 		return 0, err
 	}
 	b, ok := p.stored[name]
+	if _, live := p.live[name]; live || p.lingering[name] > 0 {
+		p.fetchedLive++
+	}
 	p.mu.Unlock()
 	if !ok {
 		return 0, centralita.Errorf(centralita.ENOTFOUND, "no recording %s", name)

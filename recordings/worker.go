@@ -12,13 +12,15 @@ import (
 	"github.com/centralita/centralita"
 )
 
-// enqueue queues j after delay; a GUID already queued is not queued twice.
+// enqueue queues j after delay; a GUID already queued (or waiting for its
+// delay, or being worked on) is not queued twice.
 func (e *Engine) enqueue(j job, delay time.Duration) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.closed {
+	if e.closed || e.queued[j.guid] {
 		return
 	}
+	e.queued[j.guid] = true
 	if delay <= 0 {
 		e.push(j)
 		return
@@ -36,14 +38,54 @@ func (e *Engine) enqueue(j job, delay time.Duration) {
 	e.timers[t] = struct{}{}
 }
 
-// push adds j to the queue; the lock is held.
+// push adds j, marked queued already, to the queue; the lock is held.
 func (e *Engine) push(j job) {
-	if e.closed || e.queued[j.guid] {
+	if e.closed {
 		return
 	}
-	e.queued[j.guid] = true
 	e.queue = append(e.queue, j)
 	e.cond.Signal()
+}
+
+// pending reports whether guid is queued, waiting or being worked on.
+func (e *Engine) pending(guid string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	_, busy := e.busy[guid]
+	return e.queued[guid] || busy
+}
+
+// claim makes the caller the only one working on guid, waiting (within
+// ctx) while a worker or a Convert is; release ends it.
+func (e *Engine) claim(ctx context.Context, guid string) (release func(), err error) {
+	for {
+		release, wait := e.tryClaim(guid)
+		if release != nil {
+			return release, nil
+		}
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// tryClaim claims guid, or returns what to wait on when someone has it.
+func (e *Engine) tryClaim(guid string) (release func(), wait <-chan struct{}) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if ch, ok := e.busy[guid]; ok {
+		return nil, ch
+	}
+	ch := make(chan struct{})
+	e.busy[guid] = ch
+	return func() {
+		e.mu.Lock()
+		delete(e.busy, guid)
+		e.mu.Unlock()
+		close(ch)
+	}, nil
 }
 
 // worker runs queued jobs until Close.
@@ -63,16 +105,21 @@ func (e *Engine) worker() {
 		e.inFlight++
 		e.mu.Unlock()
 
-		retry := e.process(j)
+		res := e.process(j)
 
 		e.mu.Lock()
 		e.inFlight--
 		delete(e.queued, j.guid)
 		closed := e.closed
 		e.mu.Unlock()
-		if retry && !closed {
+		switch {
+		case closed:
+		case res == resBusy:
+			// A Convert has it: look again once it is likely done.
+			e.enqueue(j, e.cfg.RetryDelay)
+		case res == resRetry:
 			if j.attempt >= e.cfg.Retries {
-				e.log.Error("recordings: giving up until the next start", "guid", j.guid, "attempts", j.attempt+1)
+				e.log.Error("recordings: giving up until the next sweep", "guid", j.guid, "attempts", j.attempt+1)
 				continue
 			}
 			e.enqueue(job{guid: j.guid, attempt: j.attempt + 1}, e.cfg.RetryDelay<<j.attempt)
@@ -80,12 +127,25 @@ func (e *Engine) worker() {
 	}
 }
 
+// result is what became of a job.
+type result int
+
+const (
+	resDone  result = iota // finished, or nothing more to do now
+	resRetry               // failed for a reason that may pass: retry with backoff
+	resBusy                // someone else is working on the recording
+)
+
 // errTransient marks a failure worth retrying.
 var errTransient = errors.New("transient")
 
-// process brings one recording home and converts it; it reports whether to
-// retry later.
-func (e *Engine) process(j job) (retry bool) {
+// process brings one recording home and converts it.
+func (e *Engine) process(j job) result {
+	release, _ := e.tryClaim(j.guid)
+	if release == nil {
+		return resBusy
+	}
+	defer release()
 	ctx := e.runCtx
 	var r *centralita.Recording
 	err := e.storeCall(ctx, func(ctx context.Context) (err error) {
@@ -94,52 +154,112 @@ func (e *Engine) process(j job) (retry bool) {
 	})
 	if err != nil {
 		if centralita.ErrorKind(err) == centralita.ENOTFOUND || ctx.Err() != nil {
-			return false
+			return resDone
 		}
 		e.log.Warn("recordings: reading a recording failed", "guid", j.guid, "err", err)
-		return true
+		return resRetry
 	}
 	if r.State == centralita.RecordingReady || r.State == centralita.RecordingFailed {
-		return false
+		return resDone
+	}
+	if e.finishedMP3(ctx, r) {
+		return resDone
 	}
 	start := time.Now()
 	err = e.bring(ctx, r)
 	switch {
 	case ctx.Err() != nil:
-		return false // Close: the next Resume picks it up
+		return resDone // Close: the next Resume picks it up
 	case errors.Is(err, errTransient):
-		r.Error = err.Error()
-		e.save(r)
+		e.fail(r, centralita.RecordingStored, err.Error())
 		e.log.Warn("recordings: fetching a recording failed; retrying", "guid", r.GUID, "attempt", j.attempt+1, "err", err)
-		return true
+		return resRetry
 	case err != nil:
-		r.State, r.Error = centralita.RecordingFailed, err.Error()
-		e.save(r)
+		e.fail(r, centralita.RecordingFailed, err.Error())
 		e.log.Error("recordings: recording lost", "guid", r.GUID, "uniqueid", r.UniqueID, "err", err)
-		return false
+		return resDone
 	}
 	if e.encErr != nil {
-		r.Error = e.encErr.Error()
-		e.save(r)
-		return false
+		e.fail(r, centralita.RecordingStored, e.encErr.Error())
+		return resDone
 	}
 	if err := e.convert(ctx, r); err != nil {
 		if ctx.Err() != nil {
-			return false
+			return resDone
 		}
-		r.State, r.Error = centralita.RecordingFailed, "conversion to MP3 failed: "+err.Error()
-		e.save(r)
-		e.log.Error("recordings: conversion failed; the source file is kept", "guid", r.GUID, "err", err)
-		return false
+		e.mu.Lock()
+		e.convFails[r.GUID]++
+		n := e.convFails[r.GUID]
+		if n >= e.cfg.ConvertAttempts {
+			delete(e.convFails, r.GUID)
+		}
+		e.mu.Unlock()
+		if n >= e.cfg.ConvertAttempts {
+			e.fail(r, centralita.RecordingFailed, fmt.Sprintf("conversion to MP3 failed %d times: %v", n, err))
+			e.log.Error("recordings: conversion failed for good; the source file is kept", "guid", r.GUID, "err", err)
+		} else {
+			e.fail(r, centralita.RecordingStored, fmt.Sprintf("conversion to MP3 failed (attempt %d of %d): %v", n, e.cfg.ConvertAttempts, err))
+			e.log.Warn("recordings: conversion failed; the source file is kept and the sweep retries", "guid", r.GUID, "err", err)
+		}
+		return resDone
 	}
+	e.mu.Lock()
+	delete(e.convFails, r.GUID)
+	e.mu.Unlock()
 	e.log.Info("recordings: recording ready", "guid", r.GUID, "uniqueid", r.UniqueID, "duration", r.Duration,
 		"took", time.Since(start).Round(time.Millisecond), "queued", e.Stats().Queued)
-	return false
+	return resDone
+}
+
+// finishedMP3 marks r RecordingReady when its MP3 is in its folder and its
+// source file is not (it was converted, and the index not updated, by a
+// run cut short); it reports whether it did.
+func (e *Engine) finishedMP3(ctx context.Context, r *centralita.Recording) bool {
+	dir := filepath.Join(e.root, r.Folder(e.cfg.Location))
+	mp3 := filepath.Join(dir, r.GUID+".mp3")
+	if _, err := os.Stat(mp3); err != nil || r.Format == "mp3" {
+		return false
+	}
+	if _, err := os.Stat(filepath.Join(dir, r.GUID+"."+r.Format)); err == nil {
+		return false
+	}
+	secs, err := mp3Length(mp3)
+	if err != nil {
+		return false
+	}
+	r.State, r.Format, r.Duration, r.Error = centralita.RecordingReady, "mp3", int(secs+0.5), ""
+	if err := e.storeCall(ctx, func(ctx context.Context) error { return e.cfg.Store.UpdateRecording(ctx, r) }); err != nil {
+		e.log.Warn("recordings: marking a converted recording ready failed", "guid", r.GUID, "err", err)
+	}
+	return true
+}
+
+// fail saves state and msg on the recording r, read afresh so that a
+// recording another goroutine made ready is left alone, and r updated.
+func (e *Engine) fail(r *centralita.Recording, state centralita.RecordingState, msg string) {
+	var fresh *centralita.Recording
+	err := e.storeCall(context.WithoutCancel(e.runCtx), func(ctx context.Context) (err error) {
+		fresh, err = e.cfg.Store.FindRecording(ctx, r.GUID)
+		return err
+	})
+	if err == nil {
+		if fresh.State == centralita.RecordingReady {
+			*r = *fresh
+			return
+		}
+		if fresh.State == state && fresh.Error == msg {
+			return
+		}
+		r = fresh
+	}
+	r.State, r.Error = state, msg
+	e.save(r)
 }
 
 // bring makes sure r's file is in its dated folder in r.Format: a file
 // there already is kept, otherwise Asterisk's live recording is stopped (r
-// is still RecordingActive after a crash) and its file fetched.
+// is still RecordingActive after a crash), its end awaited and its file
+// fetched.
 func (e *Engine) bring(ctx context.Context, r *centralita.Recording) error {
 	dir := filepath.Join(e.root, r.Folder(e.cfg.Location))
 	dst := filepath.Join(dir, r.GUID+"."+r.Format)
@@ -154,14 +274,26 @@ func (e *Engine) bring(ctx context.Context, r *centralita.Recording) error {
 			return err
 		}
 	}
+	if err := e.waitClosed(ctx, r.GUID); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return fmt.Errorf("create %s: %w", dir, err)
 	}
 	err := writeAtomic(dst, func(w io.Writer) error {
+		var err error
 		if e.cfg.SharedDir != "" {
-			return copyShared(filepath.Join(e.cfg.SharedDir, r.GUID+"."+r.Format), w)
+			err = copyShared(filepath.Join(e.cfg.SharedDir, r.GUID+"."+r.Format), w)
+		} else {
+			_, err = e.cfg.PBX.FetchRecording(ctx, r.GUID, w)
 		}
-		_, err := e.cfg.PBX.FetchRecording(ctx, r.GUID, w)
+		if err == nil && r.Format == "wav" {
+			if fixed, ferr := fixWAVHeader(w.(*os.File)); ferr != nil {
+				e.log.Warn("recordings: Asterisk's file is not a WAV", "guid", r.GUID, "err", ferr)
+			} else if fixed {
+				e.log.Warn("recordings: repaired the header of a WAV Asterisk had not closed", "guid", r.GUID)
+			}
+		}
 		return err
 	})
 	switch {
@@ -172,6 +304,45 @@ func (e *Engine) bring(ctx context.Context, r *centralita.Recording) error {
 		return fmt.Errorf("%w: %w", errTransient, err)
 	}
 	return e.markStored(ctx, r)
+}
+
+// waitClosed waits until Asterisk no longer lists guid as a live recording
+// (so its file is closed and its header written): up to LiveWait, then it
+// stops the recording again and waits as long once more. A recording still
+// live, or Asterisk not answering, is a transient error.
+func (e *Engine) waitClosed(ctx context.Context, guid string) error {
+	poll := min(max(e.cfg.LiveWait/50, 10*time.Millisecond), 250*time.Millisecond)
+	for round := 0; ; round++ {
+		deadline := time.Now().Add(e.cfg.LiveWait)
+		for {
+			var live bool
+			err := e.pbxCall(ctx, func(ctx context.Context) (err error) {
+				live, err = e.cfg.PBX.LiveRecording(ctx, guid)
+				return err
+			})
+			switch {
+			case err != nil:
+				return fmt.Errorf("%w: asking Asterisk whether it still records: %w", errTransient, err)
+			case !live:
+				return nil
+			case time.Now().After(deadline):
+			default:
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(poll):
+				}
+				continue
+			}
+			break
+		}
+		if round == 1 {
+			return fmt.Errorf("%w: Asterisk is still recording %s", errTransient, guid)
+		}
+		if err := e.stopLive(ctx, guid); err != nil {
+			return fmt.Errorf("%w: stopping the live recording: %w", errTransient, err)
+		}
+	}
 }
 
 // markStored records that the call's audio left the live state.

@@ -105,7 +105,8 @@ var hourRange = regexp.MustCompile(`^([0-9]{1,2})\s*-\s*([0-9]{1,2})$`)
 // optional and read as strings or numbers (C6):
 //
 //   - calldatei, calldatef: "yyyy-MM-dd HH:mm:ss" in the facade's
-//     Location, inclusive bounds of calldate.
+//     Location, inclusive bounds of calldate (calldatef to the end of
+//     its second).
 //   - agent, source, destination: exact agent number, origin and
 //     destination numbers.
 //   - campaign: a dialer campaign's name when IntegraConfig.Campaigns knows
@@ -205,6 +206,11 @@ func (in *integra) recordFilter(ctx context.Context, text string) (centralita.Re
 	}
 	if !f.From.IsZero() && !f.To.IsZero() && f.To.Before(f.From) {
 		return f, 0, invalid("filter: calldatef is before calldatei")
+	}
+	if !f.To.IsZero() {
+		// calldatef names a whole second: a calldate 10:00:00.4 is within
+		// "10:00:00" (call dates keep sub-second precision).
+		f.To = f.To.Add(time.Second - time.Nanosecond)
 	}
 	f.Agent, f.Source, f.Destination = trim(v.Agent), trim(v.Source), trim(v.Destination)
 	f.Data, f.Exclude = string(v.Data), trim(v.Exclude)

@@ -147,7 +147,8 @@ func integraRecs() []*centralita.Recording {
 	return []*centralita.Recording{
 		{ID: 1, GUID: "g-1", UniqueID: "1.1", CallDate: at(8), Queue: "Soporte", Agent: "1001", Source: "111", Destination: "Soporte", Duration: 30, Format: "mp3", State: centralita.RecordingReady},
 		{ID: 2, GUID: "g-2", UniqueID: "2.2", CallDate: at(9), Campaign: "Ventas->", Queue: "ventas", Agent: "1002", Source: "111", Destination: "099", Duration: 5, Format: "mp3", State: centralita.RecordingReady, Rating: 4},
-		{ID: 3, GUID: "g-wav", UniqueID: "3.3", CallDate: at(10), Queue: "Soporte", Agent: "1001", Source: "222", Destination: "Soporte", Duration: 60, Format: "wav", State: centralita.RecordingStored},
+		{ID: 3, GUID: "g-wav", UniqueID: "3.3", CallDate: at(10).Add(400 * time.Millisecond), // sub-second, as stored
+			Queue: "Soporte", Agent: "1001", Source: "222", Destination: "Soporte", Duration: 60, Format: "wav", State: centralita.RecordingStored},
 		{ID: 4, GUID: "g-4", UniqueID: "4.4", CallDate: at(11), Queue: "Soporte", Agent: "1001", Source: "111", Destination: "Soporte", Duration: 12, Format: "mp3", State: centralita.RecordingReady, Tags: "venta"},
 		{ID: 5, GUID: "g-live", UniqueID: "5.5", CallDate: at(12), Queue: "Soporte", Agent: "1001", Source: "333", Format: "wav", State: centralita.RecordingActive},
 	}

@@ -20,6 +20,11 @@ const (
 	DefaultMaxRecordingBytes = 32 << 20
 	// DefaultRecordingConvertTimeout bounds an on-demand conversion.
 	DefaultRecordingConvertTimeout = 2 * time.Minute
+	// DefaultMaxConcurrentRecordings bounds the recordingPbx answers built
+	// at once: each holds up to MaxBytes of MP3 plus its Base64 (about
+	// 2.3 × MaxBytes, 75 MiB at the default cap), so 4 bound them to about
+	// 300 MiB.
+	DefaultMaxConcurrentRecordings = 4
 )
 
 // RecordingsConfig is what recordingPbx uses (soap-apiws.md §6.7).
@@ -39,6 +44,10 @@ type RecordingsConfig struct {
 	// ConvertTimeout bounds a conversion run for the request (within the
 	// request's own context). Default DefaultRecordingConvertTimeout.
 	ConvertTimeout time.Duration
+	// MaxConcurrent bounds the answers carrying audio built at once (memory:
+	// each holds the MP3 and its Base64); a request beyond it waits for a
+	// slot, within its own context. Default DefaultMaxConcurrentRecordings.
+	MaxConcurrent int
 	// Logger receives why a known call had no recording to send; default
 	// the Server's logger.
 	Logger *slog.Logger
@@ -51,9 +60,14 @@ type RecordingsConfig struct {
 // recording; 0 when the uniqueid is a known call (a recording row, or a CDR
 // through CDRs) with no MP3 to send (still recording, failed, missing file,
 // conversion failed, or larger than MaxBytes); -1 for a bad key or an
-// unknown (or empty) uniqueid. Of several recordings of one call the
+// unknown (or empty) uniqueid. An originateCall's originatedID finds the
+// recording of its source leg ("<originatedID>-src", the uniqueid cdrData
+// gives). Of several recordings of one call the
 // latest ready one is sent; when none is ready, the latest one stored in
 // another format (WAV, GSM) is converted first, within the request.
+// At most MaxConcurrent answers carrying audio are built at once; further
+// requests wait for one to finish (within their own context), so that
+// recordingPbx's memory stays bounded by about MaxConcurrent × 2.3 × MaxBytes.
 func (s *Server) RegisterRecordings(cfg RecordingsConfig) error {
 	if cfg.Recordings == nil || cfg.Files == nil {
 		return centralita.Errorf(centralita.EINVALID, "soap: RegisterRecordings needs Recordings and Files")
@@ -64,6 +78,9 @@ func (s *Server) RegisterRecordings(cfg RecordingsConfig) error {
 	if cfg.ConvertTimeout <= 0 {
 		cfg.ConvertTimeout = DefaultRecordingConvertTimeout
 	}
+	if cfg.MaxConcurrent <= 0 {
+		cfg.MaxConcurrent = DefaultMaxConcurrentRecordings
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = s.log
 	}
@@ -73,13 +90,22 @@ func (s *Server) RegisterRecordings(cfg RecordingsConfig) error {
 	if dup {
 		return centralita.Errorf(centralita.EINVALID, "soap: operation recordingPbx is registered already")
 	}
-	r := &recordingOps{cfg}
+	r := &recordingOps{cfg: cfg, slots: make(chan struct{}, cfg.MaxConcurrent)}
 	s.Handle("recordingPbx", r.recordingPbx)
 	return nil
 }
 
-// recordingOps implements recordingPbx.
-type recordingOps struct{ cfg RecordingsConfig }
+// recordingOps implements recordingPbx; slots bounds the answers with
+// audio built at once.
+type recordingOps struct {
+	cfg   RecordingsConfig
+	slots chan struct{}
+}
+
+// originatedSrcSuffix ends the source leg's channel id, and so its CDR
+// uniqueid, of an originateCall job "<originatedID>": its recording is
+// indexed under "<originatedID>-src", and recordingPbx finds it by either.
+const originatedSrcSuffix = "-src"
 
 // recordingsPerCall bounds the recordings of one uniqueid looked at.
 const recordingsPerCall = 100
@@ -102,6 +128,13 @@ func (o *recordingOps) recordingPbx(ctx context.Context, req *Request) (any, err
 			return nil, err
 		}
 	}
+	if len(recs) == 0 && !strings.HasSuffix(uid, originatedSrcSuffix) {
+		// originateCall's originatedID: the recording is the source leg's.
+		f.UniqueID = uid + originatedSrcSuffix
+		if recs, _, err = o.cfg.Recordings.FindRecordings(ctx, f); err != nil {
+			return nil, err
+		}
+	}
 	if len(recs) == 0 {
 		known, err := o.knownCall(ctx, uid)
 		if err != nil {
@@ -112,6 +145,13 @@ func (o *recordingOps) recordingPbx(ctx context.Context, req *Request) (any, err
 		}
 		return renderRecording(req, 0), nil
 	}
+	// The audio and its Base64 are what cost memory: bounded by slots.
+	select {
+	case o.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, centralita.WrapError(centralita.EUNAVAILABLE, ctx.Err(), "recordingPbx: too many recordings being sent")
+	}
+	defer func() { <-o.slots }()
 	audio, err := o.mp3(ctx, recs)
 	if err != nil {
 		o.cfg.Logger.WarnContext(ctx, "soap: recordingPbx: no recording to send", "uniqueid", uid, "err", err)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -64,6 +65,10 @@ type recFiles struct {
 	mu       sync.Mutex
 	converts []string
 	block    bool // Convert waits for its context
+	// gate, when set, holds each Convert until it can receive; active and
+	// peak count the Converts running at once.
+	gate         chan struct{}
+	active, peak int
 }
 
 func (f *recFiles) Open(_ context.Context, guid, folder, format string) (io.ReadSeekCloser, time.Time, int64, error) {
@@ -85,8 +90,18 @@ func (f *recFiles) Open(_ context.Context, guid, folder, format string) (io.Read
 func (f *recFiles) Convert(ctx context.Context, guid, folder string) error {
 	f.mu.Lock()
 	f.converts = append(f.converts, guid)
-	block := f.block
+	block, gate := f.block, f.gate
+	f.active++
+	f.peak = max(f.peak, f.active)
 	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		f.active--
+		f.mu.Unlock()
+	}()
+	if gate != nil {
+		<-gate
+	}
 	if block {
 		<-ctx.Done()
 		return centralita.WrapError(centralita.EUNAVAILABLE, ctx.Err(), "conversion interrupted")
@@ -131,6 +146,7 @@ func TestRecordingPbx(t *testing.T) {
 	write("g-new.mp3", "\x00\xffnew call audio\x80")
 	write("g-wav.wav", "RIFFwave")
 	write("g-big.mp3", big)
+	write("g-orig.mp3", "originated call audio")
 	day := time.Date(2024, 3, 5, 10, 0, 0, 0, time.UTC)
 	idx := &recIndex{recs: []*centralita.Recording{
 		// Call 1.1 has three recordings: the latest ready one is sent.
@@ -145,6 +161,8 @@ func TestRecordingPbx(t *testing.T) {
 		{ID: 6, GUID: "g-gone", UniqueID: "4.4", CallDate: day, Format: "mp3", State: centralita.RecordingReady},
 		// 5.5 is above the size cap.
 		{ID: 7, GUID: "g-big", UniqueID: "5.5", CallDate: day, Format: "mp3", State: centralita.RecordingReady},
+		// An originateCall job's source leg.
+		{ID: 8, GUID: "g-orig", UniqueID: "job1-src", CallDate: day, Format: "mp3", State: centralita.RecordingReady},
 	}}
 	files := &recFiles{dir: dir}
 	cdrs := recCDRs{"1333249364.937"}
@@ -162,6 +180,8 @@ func TestRecordingPbx(t *testing.T) {
 		{"still recording", goodKey, "3.3", 0, ""},
 		{"file missing", goodKey, "4.4", 0, ""},
 		{"above the size cap", goodKey, "5.5", 0, ""},
+		{"originatedID", goodKey, "job1", 1, "originated call audio"},
+		{"originated source leg's uniqueid", goodKey, "job1-src", 1, "originated call audio"},
 		{"a CDR but no recording", goodKey, "1333249364.937", 0, ""},
 		{"unknown uniqueid", goodKey, "9.9", -1, ""},
 		{"empty uniqueid", goodKey, " ", -1, ""},
@@ -225,4 +245,44 @@ func TestRegisterRecordingsNeedsDependencies(t *testing.T) {
 	require.NoError(t, srv.RegisterRecordings(soap.RecordingsConfig{Recordings: &recIndex{}, Files: &recFiles{}}))
 	err = srv.RegisterRecordings(soap.RecordingsConfig{Recordings: &recIndex{}, Files: &recFiles{}})
 	require.Equal(t, centralita.EINVALID, centralita.ErrorKind(err), "registered twice")
+}
+
+// recordingPbx builds at most MaxConcurrent answers with audio at once;
+// the others wait for a slot.
+func TestRecordingPbxConcurrencyBound(t *testing.T) {
+	dir := t.TempDir()
+	idx := &recIndex{}
+	for i := range 5 {
+		g := "g" + strconv.Itoa(i)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, g+".wav"), []byte("w"), 0o600))
+		idx.recs = append(idx.recs, &centralita.Recording{ID: int64(i + 1), GUID: g, UniqueID: strconv.Itoa(i) + ".1", Format: "wav", State: centralita.RecordingStored})
+	}
+	files := &recFiles{dir: dir, gate: make(chan struct{})}
+	srv := soap.NewServer(soap.Config{Auth: &fakeAuth{}})
+	require.NoError(t, srv.RegisterRecordings(soap.RecordingsConfig{Recordings: idx, Files: files, MaxConcurrent: 2}))
+	_, url := startServer(t, srv)
+
+	var wg sync.WaitGroup
+	for i := range 5 {
+		wg.Go(func() {
+			r := post(t, url, docLit("recordingPbx", "authorizedKey", goodKey, "uniqueId", strconv.Itoa(i)+".1"), nil)
+			require.Contains(t, r.Return, `status="1"`)
+		})
+	}
+	running := func() int {
+		files.mu.Lock()
+		defer files.mu.Unlock()
+		return files.active
+	}
+	require.Eventually(t, func() bool { return running() == 2 }, 5*time.Second, time.Millisecond)
+	for range 5 {
+		require.Eventually(t, func() bool { return running() > 0 }, 5*time.Second, time.Millisecond)
+		time.Sleep(20 * time.Millisecond) // time for a third one to get in, were it allowed
+		files.gate <- struct{}{}
+	}
+	wg.Wait()
+	files.mu.Lock()
+	defer files.mu.Unlock()
+	require.Equal(t, 2, files.peak)
+	require.Len(t, files.converts, 5)
 }

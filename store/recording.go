@@ -128,7 +128,8 @@ func validateRecording(r *centralita.Recording, create bool) error {
 		return centralita.Errorf(centralita.EINVALID, "recording %q: rating must be 0 to 5", r.GUID)
 	case r.Duration < 0:
 		return centralita.Errorf(centralita.EINVALID, "recording %q: duration must not be negative", r.GUID)
-	case len(r.Tags) > maxJSONText:
+	case create && len(r.Tags) > maxJSONText:
+		// Only CreateRecording writes Tags (UpdateRecording leaves them).
 		return centralita.Errorf(centralita.EINVALID, "recording %q: tags too long", r.GUID)
 	}
 	return nil

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 
 	"net"
 	"net/http"
@@ -18,7 +20,24 @@ import (
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// childEnv names the environment variable that makes the test binary run
+// `centralita` with the JSON-encoded arguments it holds instead of the
+// tests: a real serve process a test can kill with SIGKILL.
+const childEnv = "CENTRALITA_TEST_CHILD_ARGS"
+
+func TestMain(m *testing.M) {
+	if args := os.Getenv(childEnv); args != "" {
+		var argv []string
+		if err := json.Unmarshal([]byte(args), &argv); err != nil {
+			fmt.Fprintln(os.Stderr, "bad", childEnv, err)
+			os.Exit(2)
+		}
+		os.Args = append(os.Args[:1], argv...)
+		main()
+		os.Exit(0)
+	}
+	goleak.VerifyTestMain(m)
+}
 
 // syncBuffer is a bytes.Buffer safe for a server goroutine and the test.
 type syncBuffer struct {

@@ -110,6 +110,33 @@ func TestRecordingOriginateCallinfo(t *testing.T) {
 	require.Equal(t, "102", got.Source)
 	checkMP3(t, dir, got, 4)
 
+	// recordingPbx finds it by the originatedID and by its CDR's uniqueid.
+	var cdrs struct {
+		Calls []struct {
+			UniqueID string `xml:"uniqueid,attr"`
+			Dst      string `xml:"dst,attr"`
+		} `xml:"call"`
+	}
+	var uniqueids []string
+	require.Eventually(t, func() bool {
+		s.soapDoc(t, &cdrs, "cdrData", "authorizedKey", s.key, "inicio", time.Now().Add(-time.Hour).Format(time.DateTime), "fin", time.Now().Add(time.Hour).Format(time.DateTime))
+		uniqueids = uniqueids[:0]
+		for _, c := range cdrs.Calls {
+			uniqueids = append(uniqueids, c.UniqueID)
+		}
+		return len(uniqueids) > 0
+	}, 10*time.Second, 100*time.Millisecond, "the call's CDRs")
+	t.Logf("cdrData uniqueids: %v, recording uniqueid %s", uniqueids, got.UniqueID)
+	for _, uid := range append([]string{id}, uniqueids[0]) {
+		var doc struct {
+			Recording struct {
+				Status int `xml:"status,attr"`
+			} `xml:"recording"`
+		}
+		s.soapDoc(t, &doc, "recordingPbx", "authorizedKey", s.key, "uniqueId", uid)
+		require.Equal(t, 1, doc.Recording.Status, "recordingPbx(%s)", uid)
+	}
+
 	// Without record=1 nothing is recorded.
 	s.soapCall(t, "originateCall", "authorizedKey", s.key, "src", "103", "srcCallerID", "Carla", "dst", "099777665",
 		"dstCallerID", "Cliente", "timeout", "20", "callinfo", "cliente=43")

@@ -27,7 +27,7 @@ func (r *recordFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&r.workers, "record-workers", 2, "recordings fetched from Asterisk and converted to MP3 at once")
 	fs.IntVar(&r.retention, "record-retention-days", 0, "delete recordings (files and index) of calls older than this many days, checked hourly; 0 keeps them forever")
 	fs.StringVar(&r.shared, "record-dir-shared", "", "Asterisk's recording folder (/var/spool/asterisk/recording) mounted here: files are copied from it instead of fetched over ARI")
-	fs.DurationVar(&r.delay, "record-delay", 0, "wait this long after a call before fetching its recording (recordings left from a previous run are fetched at once)")
+	fs.DurationVar(&r.delay, "record-delay", 0, "wait this long after a call before fetching its recording (recordings left from a previous run are fetched at once); the fetch waits anyway until Asterisk has closed the file (its live recording is gone)")
 	fs.StringVar(&r.encoder, "record-encoder", "", "MP3 encoder: sox or lame (default: sox when it can write MP3, else lame)")
 }
 
