@@ -60,6 +60,10 @@ type AgentCallRequest struct {
 	// Record records the call once both legs are bridged (Integra form
 	// field record=1, or record=1 among Data's k=v pairs).
 	Record bool
+	// Campaign is the dialer campaign the call is made for (a preview
+	// call, or a contact owned by the agent); its recording is indexed
+	// under it.
+	Campaign string
 }
 
 // ACDSnapshot is the live state of the ACD.

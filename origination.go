@@ -46,6 +46,11 @@ type Origination struct {
 	EndedAt    *time.Time `db:"ended_at"`
 }
 
+// SourceLegID is the PBX channel id of origination job id's source leg,
+// "<id>-src", which is also the leg's CDR uniqueid (what cdrData lists) and
+// the uniqueid its recording is indexed under.
+func SourceLegID(id string) string { return id + "-src" }
+
 // OriginationService persists origination jobs so a restart keeps their outcome.
 type OriginationService interface {
 	CreateOrigination(ctx context.Context, o *Origination) error

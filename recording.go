@@ -3,6 +3,8 @@ package centralita
 import (
 	"context"
 	"io"
+	"regexp"
+	"strings"
 	"time"
 )
 
@@ -152,4 +154,24 @@ type RecordingFiles interface {
 	// Convert makes the MP3 of a recording stored in another format now
 	// (Supervisor/convert); a recording already in MP3 is a no-op.
 	Convert(ctx context.Context, guid, folder string) error
+}
+
+// pairSpaces matches the spaces around a pair's "=".
+var pairSpaces = regexp.MustCompile(`\s*=\s*`)
+
+// AsksRecording reports whether call data asks for the call to be
+// recorded: it holds the pair record=1 (or record=true, any case) among its
+// k=v pairs, which may be separated by ":" (Integra data), ";", "&", "|",
+// "," or spaces, e.g. "cliente=42;record=1" or "a=1:record = true". It is
+// how originateCall's callinfo and Integra's AgentCall data ask.
+func AsksRecording(pairs string) bool {
+	pairs = pairSpaces.ReplaceAllString(pairs, "=")
+	for _, kv := range strings.FieldsFunc(pairs, func(r rune) bool {
+		return strings.ContainsRune(":;&|,", r) || r == ' ' || r == '\t'
+	}) {
+		if k, v, ok := strings.Cut(kv, "="); ok && strings.EqualFold(k, "record") {
+			return v == "1" || strings.EqualFold(v, "true")
+		}
+	}
+	return false
 }

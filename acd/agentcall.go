@@ -70,7 +70,7 @@ func (e *Engine) AgentCall(ctx context.Context, req centralita.AgentCallRequest)
 	id := uuid.NewString()
 	oc := &outCall{
 		id: id, a: a, queue: req.Queue, iface: iface, dest: dest, dstEndpoint: dstEndpoint,
-		callerID: req.CallerID, data: req.Data, form: req.Form, record: req.Record,
+		callerID: req.CallerID, data: req.Data, form: req.Form, record: req.Record, campaign: req.Campaign,
 		agentLeg: id + "-agent", dstLeg: id + "-dst", started: e.cfg.Now(),
 	}
 	a.out = oc

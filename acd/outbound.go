@@ -32,6 +32,7 @@ type outCall struct {
 	guard                    *timer
 	agentGen, dstGen         uint64 // listGen when each leg's dial succeeded
 	record                   bool   // AgentCallRequest.Record
+	campaign                 string // AgentCallRequest.Campaign
 	rec                      callRecording
 }
 

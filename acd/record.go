@@ -72,7 +72,7 @@ func (e *Engine) recordOut(oc *outCall) {
 		return
 	}
 	req := centralita.RecordingRequest{
-		BridgeID: oc.id + "-bridge", UniqueID: oc.id, CallDate: oc.answered, Queue: oc.queue,
+		BridgeID: oc.id + "-bridge", UniqueID: oc.id, CallDate: oc.answered, Queue: oc.queue, Campaign: oc.campaign,
 		Agent: oc.a.cfg.Number, Source: oc.a.cfg.Number, Destination: oc.dest,
 	}
 	e.beginRecording(req, &oc.rec, func() bool { return !oc.ended })

@@ -64,7 +64,7 @@ func TestOwnedContactsGoToTheirAgent(t *testing.T) {
 	h.tick()
 	reqs, ids := h.acd.agentCalls()
 	require.Len(t, reqs, 1, "agent 205 is busy: its contact waits")
-	require.Equal(t, centralita.AgentCallRequest{Agent: "202", Destination: "099000001", CallerID: "24001234", Queue: "Ventas->", Data: "id=7"}, reqs[0])
+	require.Equal(t, centralita.AgentCallRequest{Agent: "202", Destination: "099000001", CallerID: "24001234", Queue: "Ventas->", Data: "id=7", Campaign: "Ventas->"}, reqs[0])
 	require.Equal(t, []string{"099000003"}, h.pbx.numbers(), "two free agents: the owned call and one line")
 
 	guid := ids[0]
@@ -141,4 +141,18 @@ func TestPreviewGivesEachFreeAgentOneContact(t *testing.T) {
 	h.tick()
 	reqs, _ = h.acd.agentCalls()
 	require.Len(t, reqs, 2, "the agents have their calls (the snapshot lags)")
+	require.False(t, reqs[0].Record, "the campaign does not record")
+}
+
+// A preview campaign with Record asks the ACD to record its agent calls,
+// under the campaign's name.
+func TestPreviewRecordsWhenTheCampaignDoes(t *testing.T) {
+	h := newHarness(t, centralita.Campaign{Mode: centralita.ModePreview, Record: true})
+	h.add("099000001")
+	h.acd.setFree("sales", 1)
+	h.tick()
+	reqs, _ := h.acd.agentCalls()
+	require.Len(t, reqs, 1)
+	require.True(t, reqs[0].Record)
+	require.Equal(t, h.camp.Name, reqs[0].Campaign)
 }

@@ -322,6 +322,7 @@ func (e *Engine) dialAgent(ctx context.Context, c *call, cfg centralita.Campaign
 	rctx, cancel := context.WithTimeout(ctx, e.cfg.RequestTimeout)
 	guid, err := e.cfg.ACD.AgentCall(rctx, centralita.AgentCallRequest{
 		Agent: c.owner, Destination: c.number, CallerID: cfg.CallerID, Queue: cfg.Name, Data: data,
+		Record: cfg.Record, Campaign: cfg.Name,
 	})
 	cancel()
 	e.mu.Lock()

@@ -47,7 +47,7 @@ type Config struct {
 	// RetryInterval is how often failed job writes are retried; default 2 s.
 	RetryInterval time.Duration
 	// Recorder, when set, records the bridged calls whose callinfo holds
-	// record=1 (see wantsRecording); nil = no recording.
+	// record=1 (centralita.AsksRecording); nil = no recording.
 	Recorder centralita.Recorder
 }
 
@@ -180,7 +180,7 @@ func (e *Engine) Originate(ctx context.Context, r centralita.OriginationRequest)
 	j := &job{o: centralita.Origination{
 		ID: id, Src: r.Src, SrcCallerID: r.SrcCallerID, Dst: r.Dst, DstCallerID: r.DstCallerID,
 		TimeoutSec: int(r.Timeout / time.Second), CallInfo: r.CallInfo, KeyID: r.KeyID,
-		Status: centralita.OriginationRinging, SrcChannel: id + "-src", CreatedAt: now,
+		Status: centralita.OriginationRinging, SrcChannel: centralita.SourceLegID(id), CreatedAt: now,
 	}}
 	if e.srcInUse(ctx, r.Src) {
 		j.o.Status, j.o.EndedAt = centralita.OriginationOffhook, &now

@@ -2,28 +2,9 @@ package originate
 
 import (
 	"context"
-	"strings"
 
 	"github.com/centralita/centralita"
 )
-
-// wantsRecording reads originateCall's callinfo: the call is recorded when
-// Config.Recorder is set and callinfo holds the key record=1 (or
-// record=true, any case) among its k=v pairs, separated by ';', '&', '|',
-// ',' or spaces (e.g. "cliente=42;record=1"). The rest of callinfo is kept
-// as given.
-func wantsRecording(callinfo string) bool {
-	for _, kv := range strings.FieldsFunc(callinfo, func(r rune) bool {
-		return r == ';' || r == '&' || r == '|' || r == ',' || r == ' ' || r == '\t'
-	}) {
-		k, v, ok := strings.Cut(kv, "=")
-		if ok && strings.EqualFold(strings.TrimSpace(k), "record") {
-			v = strings.TrimSpace(v)
-			return v == "1" || strings.EqualFold(v, "true")
-		}
-	}
-	return false
-}
 
 // startRecording records a bridged job that asks for it; a failure is
 // logged and the call goes on. It runs outside the lock. The recording's
@@ -31,7 +12,7 @@ func wantsRecording(callinfo string) bool {
 // also its CDR's uniqueid (what cdrData lists); recordingPbx finds it by
 // that or by the originatedID.
 func (e *Engine) startRecording(ctx context.Context, j *job, o centralita.Origination) {
-	if e.cfg.Recorder == nil || !wantsRecording(o.CallInfo) {
+	if e.cfg.Recorder == nil || !centralita.AsksRecording(o.CallInfo) {
 		return
 	}
 	req := centralita.RecordingRequest{

@@ -174,24 +174,10 @@ func isAgentPhone(a *centralita.Agent, phone string) bool {
 }
 
 // askRecording reports whether an agent call asks to be recorded: the form
-// field record (a Centralita extension, not in the manual) is 1 or true,
-// or the call's data holds the pair record=1 (or record=true) among its
-// k=v pairs, separated by ":" as Integra data is, or by ";", "&", "|" or
-// ",".
+// field record (a Centralita extension, not in the manual) is 1 or true, or
+// the call's data holds record=1 among its k=v pairs
+// (centralita.AsksRecording).
 func askRecording(field, data string) bool {
-	yes := func(v string) bool {
-		v = strings.TrimSpace(v)
-		return v == "1" || strings.EqualFold(v, "true")
-	}
-	if yes(field) {
-		return true
-	}
-	for _, kv := range strings.FieldsFunc(data, func(r rune) bool {
-		return strings.ContainsRune(":;&|,", r)
-	}) {
-		if k, v, ok := strings.Cut(kv, "="); ok && strings.EqualFold(strings.TrimSpace(k), "record") {
-			return yes(v)
-		}
-	}
-	return false
+	field = strings.TrimSpace(field)
+	return field == "1" || strings.EqualFold(field, "true") || centralita.AsksRecording(data)
 }

@@ -148,7 +148,7 @@ func (in *integra) getRecords(c *echo.Context) error {
 	if err != nil {
 		return in.refused(c, "getrecords", err)
 	}
-	base := requestBase(c.Request())
+	base := c.Scheme() + "://" + c.Request().Host
 	out := make([]integraRecord, 0, len(page))
 	for _, r := range page {
 		out = append(out, in.record(r, base))
@@ -313,15 +313,6 @@ func (in *integra) record(r *centralita.Recording, base string) integraRecord {
 		Duration: r.Duration, Tags: r.Tags, Rating: r.Rating, Folder: folder, Format: format,
 		URL: base + RecordingsPrefix + folder + "/" + url.PathEscape(r.GUID) + "." + format,
 	}
-}
-
-// requestBase is "scheme://host" as the client reached the server.
-func requestBase(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
 }
 
 // convertRecording answers POST Supervisor/convert (§5.3): it makes the MP3

@@ -219,7 +219,7 @@ func TestIntegraGetRecordsFilterTranslation(t *testing.T) {
 		"source": " 111 ", "destination": "099", "range": "08-17", "rating": "3", "mindur": 10, "exclude": "555", "type": "RECORD"}`}})
 	require.Equal(t, http.StatusOK, status)
 	require.Equal(t, centralita.RecordingFilter{
-		From: time.Date(2024, 3, 1, 0, 0, 0, 0, integraRecUYT), To: time.Date(2024, 3, 31, 23, 59, 59, 0, integraRecUYT),
+		From: time.Date(2024, 3, 1, 0, 0, 0, 0, integraRecUYT), To: time.Date(2024, 3, 31, 23, 59, 59, 999999999, integraRecUYT),
 		Source: "111", Destination: "099", HasHours: true, HourFrom: 8, HourTo: 17, MinRating: 3, MinDuration: 10,
 		Exclude: "555", States: []centralita.RecordingState{centralita.RecordingReady, centralita.RecordingStored},
 		Offset: 0, Limit: 50,

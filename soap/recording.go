@@ -102,11 +102,6 @@ type recordingOps struct {
 	slots chan struct{}
 }
 
-// originatedSrcSuffix ends the source leg's channel id, and so its CDR
-// uniqueid, of an originateCall job "<originatedID>": its recording is
-// indexed under "<originatedID>-src", and recordingPbx finds it by either.
-const originatedSrcSuffix = "-src"
-
 // recordingsPerCall bounds the recordings of one uniqueid looked at.
 const recordingsPerCall = 100
 
@@ -128,9 +123,9 @@ func (o *recordingOps) recordingPbx(ctx context.Context, req *Request) (any, err
 			return nil, err
 		}
 	}
-	if len(recs) == 0 && !strings.HasSuffix(uid, originatedSrcSuffix) {
+	if len(recs) == 0 {
 		// originateCall's originatedID: the recording is the source leg's.
-		f.UniqueID = uid + originatedSrcSuffix
+		f.UniqueID = centralita.SourceLegID(uid)
 		if recs, _, err = o.cfg.Recordings.FindRecordings(ctx, f); err != nil {
 			return nil, err
 		}

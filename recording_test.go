@@ -1,8 +1,12 @@
-package originate
+package centralita_test
 
-import "testing"
+import (
+	"testing"
 
-func TestWantsRecording(t *testing.T) {
+	"github.com/centralita/centralita"
+)
+
+func TestAsksRecording(t *testing.T) {
 	for in, want := range map[string]bool{
 		"":                     false,
 		"e2e":                  false,
@@ -11,14 +15,17 @@ func TestWantsRecording(t *testing.T) {
 		"cliente=42;record=1":  true,
 		"a=1&record=1":         true,
 		"a=1|record=1":         true,
-		"a=1, record = 1":      false, // "record " then "=" then " 1": spaces split the pair
+		"cliente=55:record=1":  true,
+		"a=1, record = 1":      true,
+		"a=1; record =TRUE":    true,
 		"record=0":             false,
 		"recorded=1":           false,
+		"notrecord=1":          false,
 		"x=record=1":           false,
 		"cliente=42 record=1 ": true,
 	} {
-		if got := wantsRecording(in); got != want {
-			t.Errorf("wantsRecording(%q) = %v, want %v", in, got, want)
+		if got := centralita.AsksRecording(in); got != want {
+			t.Errorf("AsksRecording(%q) = %v, want %v", in, got, want)
 		}
 	}
 }
