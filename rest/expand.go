@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strconv"
 	"time"
 
@@ -99,29 +98,11 @@ func (s *Server) RegisterExpand(cfg ExpandConfig) error {
 }
 
 // authorize checks the HTTP Basic credentials and the user's access to the
-// module before h, and answers every error of h in the module's shapes.
+// module (admins, supervisors and ExpandConfig.Users) before h, and answers
+// every error of h in the module's shapes: panelAuthorize for the dialer
+// module.
 func (x *expand) authorize(h echo.HandlerFunc) echo.HandlerFunc {
-	return func(c *echo.Context) error {
-		err := func() error {
-			username, password, ok := c.Request().BasicAuth()
-			if !ok {
-				return centralita.Errorf(centralita.EUNAUTHORIZED, "HTTP Basic credentials required")
-			}
-			u, err := x.auth.AuthenticateUser(c.Request().Context(), username, password, c.RealIP())
-			if err != nil {
-				return err
-			}
-			if u.Role != centralita.RoleAdmin && u.Role != centralita.RoleSupervisor && !slices.Contains(x.cfg.Users, u.Username) {
-				return centralita.Errorf(centralita.EFORBIDDEN, "user %q (role %s) may not use the eXpand dialer module", u.Username, u.Role)
-			}
-			c.Set(principalKey, &centralita.Principal{User: u})
-			return h(c)
-		}()
-		if err != nil {
-			return x.fail(c, err)
-		}
-		return nil
-	}
+	return x.panelAuthorize("dialer", expandStaffOr(x.cfg.Users, false), h)
 }
 
 // expandReasons are the errrorCode values of the statuses other than 400.

@@ -338,35 +338,40 @@ func (x *expand) contactFilter(q expandQuery, orders []string) (f centralita.Con
 			}
 		}
 	}
-	if v, ok := q.get("start"); ok {
-		if f.Offset, err = expandCount("start", v); err != nil {
-			return f, false, err
-		}
+	var hasLimit bool
+	if f.Offset, f.Limit, hasLimit, err = q.page(); err != nil {
+		return f, false, err
 	}
-	f.Limit = expandDefaultLimit
-	if v, ok := q.get("limit"); ok {
-		if f.Limit, err = expandCount("limit", v); err != nil {
-			return f, false, err
-		}
-		if f.Limit == 0 {
-			f.Limit, countOnly = 1, true
-		}
+	switch {
+	case !hasLimit:
+		f.Limit = expandDefaultLimit
+	case f.Limit == 0:
+		f.Limit, countOnly = 1, true
+	default:
 		f.Limit = min(f.Limit, expandMaxLimit)
 	}
 	return f, countOnly, nil
 }
 
-// expandCount reads a non-negative integer.
+// expandCount reads a non-negative integer: decimal digits only, at most
+// 9 of them (so it fits an int32); EINVALID otherwise.
 func expandCount(name, v string) (int, error) {
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 0 {
+	n := 0
+	if v == "" || len(v) > 9 {
 		return 0, centralita.Errorf(centralita.EINVALID, "%s %q: want a non-negative integer", name, v)
+	}
+	for _, r := range v {
+		if r < '0' || r > '9' {
+			return 0, centralita.Errorf(centralita.EINVALID, "%s %q: want a non-negative integer", name, v)
+		}
+		n = n*10 + int(r-'0')
 	}
 	return n, nil
 }
 
-// expandFilterLayouts are the forms a filter time may take (B9), with the
-// span a bound written in it covers.
+// expandFilterLayouts are the forms a filter time may take (B9, B18), with
+// the span a bound written in it covers. Without an offset the module's
+// location applies; a fraction or an offset names an instant.
 var expandFilterLayouts = []struct {
 	layout string
 	span   time.Duration // 0 = a whole day
@@ -376,10 +381,13 @@ var expandFilterLayouts = []struct {
 	{"2006-01-02T15:04:05", time.Second},
 	{"2006-01-02 15:04", time.Minute},
 	{"2006-01-02T15:04", time.Minute},
+	{"2006-01-02T15:04:05.999999999", time.Nanosecond},
+	// ISO 8601 basic offsets ("-0300"), which RFC 3339 lacks.
+	{"2006-01-02T15:04:05.999999999-0700", time.Nanosecond},
 }
 
-// parseFilterTime reads a timestamp filter in the configured location, or
-// RFC 3339. An end bound is inclusive of the span written: a date alone
+// parseFilterTime reads a timestamp filter in one of expandFilterLayouts,
+// or RFC 3339. An end bound is inclusive of the span written: a date alone
 // ends at the day's last instant.
 func (x *expand) parseFilterTime(name, v string, end bool) (time.Time, error) {
 	for _, l := range expandFilterLayouts {
@@ -420,6 +428,24 @@ func (q expandQuery) get(name string) (string, bool) {
 	}
 	v = expandUnquote(strings.TrimSpace(v))
 	return v, v != ""
+}
+
+// page reads a list's optional start and limit, non-negative integers
+// (expandCount); hasLimit says whether limit was given. The dialer module
+// and the external modules differ only in what they make of the limit.
+func (q expandQuery) page() (start, limit int, hasLimit bool, err error) {
+	if v, ok := q.get("start"); ok {
+		if start, err = expandCount("start", v); err != nil {
+			return 0, 0, false, err
+		}
+	}
+	v, hasLimit := q.get("limit")
+	if hasLimit {
+		if limit, err = expandCount("limit", v); err != nil {
+			return 0, 0, false, err
+		}
+	}
+	return start, limit, hasLimit, nil
 }
 
 // flag reports whether the bare query flag name (B8's order_asc) is present.

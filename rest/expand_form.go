@@ -170,10 +170,10 @@ func (m *expandForms) listEntries(c *echo.Context) error {
 		return err
 	}
 	flt := centralita.FormEntryFilter{FormID: f.ID}
-	if flt.After, err = m.x.queryDate(c, "start_date"); err != nil {
+	if flt.After, err = m.x.queryDate(c, "start_date", false); err != nil {
 		return err
 	}
-	if flt.Before, err = m.x.queryDate(c, "end_date"); err != nil {
+	if flt.Before, err = m.x.queryDate(c, "end_date", false); err != nil {
 		return err
 	}
 	if flt.Offset, flt.Limit, err = expandPaging(c, centralita.FormEntryMaxLimit); err != nil {

@@ -168,10 +168,10 @@ func (m *expandOutgoing) list(c *echo.Context) error {
 			return m.x.write(c, http.StatusOK, expandData[ExpandOutgoingCall]{Data: []ExpandOutgoingCall{}})
 		}
 	}
-	if f.From, err = m.x.queryDate(c, "startdate"); err != nil {
+	if f.From, err = m.x.queryDate(c, "startdate", false); err != nil {
 		return err
 	}
-	if f.To, err = m.x.queryDate(c, "enddate"); err != nil {
+	if f.To, err = m.x.queryDate(c, "enddate", true); err != nil {
 		return err
 	}
 	if p, ok := q.get("panel"); ok && vis == nil {
@@ -255,7 +255,7 @@ func (m *expandOutgoing) read(c *echo.Context, oc *centralita.OutgoingCall, crea
 	} else if err := json.Unmarshal(in.Phone, &phones); err != nil {
 		return centralita.Errorf(centralita.EINVALID, "phone must be a string or an array of strings")
 	}
-	at, err := m.x.parseDate("calldate", *in.CallDate)
+	at, err := m.x.parseDate("calldate", *in.CallDate, false)
 	if err != nil {
 		return err
 	}

@@ -2,8 +2,6 @@ package rest
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
 	"io"
 	"slices"
 	"strings"
@@ -64,10 +62,10 @@ func expandStaffOr(users []string, agents bool) expandAllow {
 	}
 }
 
-// panelAuthorize is authorize for the external modules: HTTP Basic
-// credentials, then allow; 401 without valid credentials, 403 when the
-// user may not use the module. Errors of h are answered in the module's
-// shapes (see fail).
+// panelAuthorize checks the HTTP Basic credentials, then allow, before h:
+// 401 without valid credentials, 403 when the user may not use the module.
+// Every error of h is answered in the module's shapes (see fail). The
+// dialer module's authorize is this with its own allow.
 func (x *expand) panelAuthorize(module string, allow expandAllow, h echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		err := func() error {
@@ -107,66 +105,45 @@ func expandIsStaff(u *centralita.User, users []string) bool {
 }
 
 // expandDecode reads the body as one JSON object into v (a struct whose
-// fields say which keys are known): a malformed body, an unknown key or a
-// wrong type is EINVALID; the body limit's 413 passes through.
+// fields say which keys are known): adminDecode(c, v, false) once the body
+// is known to be an object, so that a "null" body does not pass as "{}". A
+// malformed body, an unknown key or a wrong type is EINVALID; the body
+// limit's 413 passes through.
 func expandDecode(c *echo.Context, v any) error {
-	body, err := io.ReadAll(c.Request().Body)
+	r := c.Request()
+	body, err := io.ReadAll(r.Body)
 	if err != nil {
-		var sc echo.HTTPStatusCoder
-		if errors.As(err, &sc) {
-			return err
-		}
-		return centralita.WrapError(centralita.EINVALID, err, "read body")
+		return adminBodyError(err)
 	}
 	if t := bytes.TrimSpace(body); len(t) == 0 || t[0] != '{' {
 		return centralita.Errorf(centralita.EINVALID, "the body must be a JSON object")
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return centralita.WrapError(centralita.EINVALID, err, "the body is not a valid object: %v", err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return centralita.Errorf(centralita.EINVALID, "the body must hold a single JSON value")
-	}
-	return nil
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return adminDecode(c, v, false)
 }
 
-// expandDateLayouts are the date formats the external modules read (B18):
-// the manual's "YYYY-MM-DD HH:MM", with seconds, a bare date, and ISO 8601
-// with or without fraction and offset. Without an offset the module's
-// location applies.
-var expandDateLayouts = []string{
-	"2006-01-02 15:04", "2006-01-02 15:04:05", "2006-01-02",
-	"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02T15:04:05.999999999",
-}
-
-// parseDate reads a date in one of expandDateLayouts or RFC 3339, quotes
-// stripped (B9); EINVALID otherwise.
-func (x *expand) parseDate(name, v string) (time.Time, error) {
+// parseDate reads a date of the external modules, quotes stripped (B9):
+// any form parseFilterTime reads, among them the manual's "YYYY-MM-DD
+// HH:MM" and ISO 8601 with or without fraction and offset (B18). An end
+// bound covers the span written, so a bare date includes its whole day.
+// EINVALID otherwise.
+func (x *expand) parseDate(name, v string, end bool) (time.Time, error) {
 	v = expandUnquote(strings.TrimSpace(v))
-	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-		return t, nil
+	t, err := x.parseFilterTime(name, v, end)
+	if err != nil {
+		return time.Time{}, centralita.Errorf(centralita.EINVALID, "%s %q is not a date (YYYY-MM-DD HH:MM or ISO 8601)", name, v)
 	}
-	// ISO 8601 basic offsets ("-0300") and a space before the offset.
-	if t, err := time.Parse("2006-01-02T15:04:05.999999999-0700", v); err == nil {
-		return t, nil
-	}
-	for _, l := range expandDateLayouts {
-		if t, err := time.ParseInLocation(l, v, x.cfg.Location); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, centralita.Errorf(centralita.EINVALID, "%s %q is not a date (YYYY-MM-DD HH:MM or ISO 8601)", name, v)
+	return t, nil
 }
 
-// queryDate reads an optional date filter (query string, else header, B2).
-func (x *expand) queryDate(c *echo.Context, name string) (time.Time, error) {
+// queryDate reads an optional date filter (query string, else header, B2);
+// end as for parseDate.
+func (x *expand) queryDate(c *echo.Context, name string, end bool) (time.Time, error) {
 	v, ok := expandQuery{c: c}.get(name)
 	if !ok {
 		return time.Time{}, nil
 	}
-	return x.parseDate(name, v)
+	return x.parseDate(name, v, end)
 }
 
 // writeRaw answers a JSON value already encoded.
@@ -183,38 +160,12 @@ type expandData[T any] struct {
 // without limit, 0 (the store's default page); EINVALID when not
 // non-negative integers or when limit exceeds max.
 func expandPaging(c *echo.Context, max int) (offset, limit int, err error) {
-	q := expandQuery{c: c}
-	for _, p := range []struct {
-		name string
-		dst  *int
-	}{{"start", &offset}, {"limit", &limit}} {
-		v, ok := q.get(p.name)
-		if !ok {
-			continue
-		}
-		n, perr := parseNonNegative(v)
-		if perr != nil {
-			return 0, 0, centralita.Errorf(centralita.EINVALID, "%s %q: want a non-negative integer", p.name, v)
-		}
-		*p.dst = n
+	offset, limit, _, err = expandQuery{c: c}.page()
+	if err != nil {
+		return 0, 0, err
 	}
 	if limit > max {
 		return 0, 0, centralita.Errorf(centralita.EINVALID, "limit %d: at most %d", limit, max)
 	}
 	return offset, limit, nil
-}
-
-// parseNonNegative reads a decimal integer >= 0 that fits an int32.
-func parseNonNegative(v string) (int, error) {
-	n := 0
-	if v == "" || len(v) > 9 {
-		return 0, errors.New("bad number")
-	}
-	for _, r := range v {
-		if r < '0' || r > '9' {
-			return 0, errors.New("bad number")
-		}
-		n = n*10 + int(r-'0')
-	}
-	return n, nil
 }

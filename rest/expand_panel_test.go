@@ -270,6 +270,15 @@ func TestExpandOutgoingExamples(t *testing.T) {
 		{"filter status", "", "GET", "/outgoingcalls/call/?status=COMPLETED", "", 200, pepeDone},
 		{"filter dates ISO 8601", "", "GET", "/outgoingcalls/call/?startdate=2016-11-10T14:00:00-03:00&enddate=2016-11-10T15:00:00-03:00", "", 200, all},
 		{"filter dates exclude", "", "GET", "/outgoingcalls/call/?startdate=2016-11-10T15:01:00-03:00", "", 200, `{"data":[]}`},
+		// enddate is inclusive of what it names: a bare date its whole day.
+		{"enddate a bare date includes the day", "", "GET", "/outgoingcalls/call/?enddate=2016-11-10", "", 200, all},
+		{"enddate the day before", "", "GET", "/outgoingcalls/call/?enddate=2016-11-09", "", 200, `{"data":[]}`},
+		{"startdate a bare date", "", "GET", "/outgoingcalls/call/?startdate=2016-11-10&enddate=2016-11-10", "", 200, all},
+		{"startdate the day after", "", "GET", "/outgoingcalls/call/?startdate=2016-11-11", "", 200, `{"data":[]}`},
+		{"enddate a minute includes it", "", "GET", "/outgoingcalls/call/?enddate='2016-11-10%2015:00'", "", 200, all},
+		{"enddate the minute before", "", "GET", "/outgoingcalls/call/?enddate=2016-11-10%2014:59", "", 200, `{"data":[]}`},
+		{"enddate a basic offset", "", "GET", "/outgoingcalls/call/?enddate=2016-11-10T14:59:59.999-0300", "", 200, `{"data":[]}`},
+		{"startdate a fraction", "", "GET", "/outgoingcalls/call/?startdate=2016-11-10T15:00:00.000", "", 200, all},
 		// §5.4 Delete.
 		{"delete", "", "DELETE", "/outgoingcalls/call/1", "", 200, `"ok"`},
 		{"deleted calls are not listed", "", "GET", "/outgoingcalls/call/", "", 200, pepeDone},

@@ -150,6 +150,7 @@ func (s *Server) RegisterIntegra(cfg IntegraConfig) error {
 		maxBody:    s.cfg.MaxBodyBytes,
 		actionBase: rand.Int32(),
 	}
+	s.integraToken = in.principal
 	routes := []integraRoute{
 		{"Agents/AgentCall", accessAny, in.agentCall(false)},
 		{"Agents/AgentCallwithData", accessAny, in.agentCall(true)},
@@ -237,28 +238,35 @@ func bearerToken(r *http.Request) string {
 	return v
 }
 
+// principal authenticates an Integra token: a session token is looked up
+// among the sessions, anything else is checked as an access key. The
+// recordings' files accept these tokens too (Server.integraToken).
+func (in *integra) principal(c *echo.Context, token string) (*centralita.Principal, error) {
+	if token == "" {
+		return nil, centralita.Errorf(centralita.EUNAUTHORIZED, "token required in Authorization")
+	}
+	if isSessionToken(token) {
+		u, ok := in.sessions.lookup(token)
+		if !ok {
+			return nil, centralita.Errorf(centralita.EUNAUTHORIZED, "session expired or unknown")
+		}
+		return &centralita.Principal{User: u}, nil
+	}
+	k, err := in.auth.AuthenticateKey(c.Request().Context(), token, c.RealIP())
+	if err != nil {
+		return nil, err
+	}
+	return &centralita.Principal{Key: k}, nil
+}
+
 // authorize authenticates the request's token (a session token or an
 // access key), checks the access level and leaves the Principal for
 // PrincipalOf before h.
 func (in *integra) authorize(level access, h echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
-		token := bearerToken(c.Request())
-		if token == "" {
-			return centralita.Errorf(centralita.EUNAUTHORIZED, "token required in Authorization")
-		}
-		var p *centralita.Principal
-		if isSessionToken(token) {
-			u, ok := in.sessions.lookup(token)
-			if !ok {
-				return centralita.Errorf(centralita.EUNAUTHORIZED, "session expired or unknown")
-			}
-			p = &centralita.Principal{User: u}
-		} else {
-			k, err := in.auth.AuthenticateKey(c.Request().Context(), token, c.RealIP())
-			if err != nil {
-				return err
-			}
-			p = &centralita.Principal{Key: k}
+		p, err := in.principal(c, bearerToken(c.Request()))
+		if err != nil {
+			return err
 		}
 		if level == accessSupervisor && p.User != nil && !slices.Contains([]centralita.Role{centralita.RoleSupervisor, centralita.RoleAdmin}, p.User.Role) {
 			return centralita.Errorf(centralita.EFORBIDDEN, "user %q (role %s) may not use the supervisor endpoints", p.User.Username, p.User.Role)

@@ -45,11 +45,16 @@ func newSessionStore(idle time.Duration, max int, now func() time.Time) *session
 // isSessionToken reports whether token has the form of a session token:
 // 64 lowercase hexadecimal characters. Access keys (32) never do.
 func isSessionToken(token string) bool {
-	if len(token) != 2*sessionTokenBytes {
+	return isLowerHex(token, 2*sessionTokenBytes)
+}
+
+// isLowerHex reports whether s is n lowercase hexadecimal characters.
+func isLowerHex(s string, n int) bool {
+	if len(s) != n {
 		return false
 	}
-	for i := 0; i < len(token); i++ {
-		if c := token[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
 			return false
 		}
 	}

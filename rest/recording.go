@@ -58,10 +58,12 @@ func safeRecordingName(guid string) bool {
 //
 // Any authenticated user or access key may fetch a file: HTTP Basic with a
 // user's username and password, or an access key as "Authorization:
-// Bearer KEY" or in the X-API-Key header. Integra session tokens (from
-// auth/getUserToken) are not accepted here: they live in the Integra
-// facade. A browser's <audio> element gets the Basic challenge of a 401
-// and replays the credentials the user types.
+// Bearer KEY" or in the X-API-Key header. When the Integra facade is
+// registered (RegisterIntegra, in either order), the URLs Cdr/getrecords
+// hands out also accept the Integra credentials: a session token from
+// auth/getUserToken or an access key, as "Basic <token>", "Bearer <token>"
+// or bare, as on the Integra endpoints. A browser's <audio> element gets
+// the Basic challenge of a 401 and replays the credentials the user types.
 func (s *Server) RegisterRecordingFiles(cfg RecordingFilesConfig) error {
 	switch {
 	case cfg.Files == nil:
@@ -81,33 +83,35 @@ func (s *Server) RegisterRecordingFiles(cfg RecordingFilesConfig) error {
 	return nil
 }
 
-// requireAnyCredentials authenticates HTTP Basic user credentials, or an
-// access key as a Bearer token or in X-API-Key; any role passes.
+// accessKeyLen is the length of an access key: 32 lowercase hexadecimal
+// characters (auth.ValidKeyFormat).
+const accessKeyLen = 32
+
+// requireAnyCredentials lets any authenticated user or access key through.
+// With the Integra facade registered, an Authorization token shaped like an
+// Integra session token or access key (with "Basic ", "Bearer " or no
+// prefix) is checked as the Integra endpoints check it: the base64 of
+// "user:password" never has that shape, while such a token sent as "Basic"
+// may happen to decode with a colon. Otherwise parseable HTTP Basic
+// credentials go to RequireUser and anything else to RequireKey.
 func (s *Server) requireAnyCredentials(next echo.HandlerFunc) echo.HandlerFunc {
+	byUser, byKey := s.RequireUser()(next), s.RequireKey()(next)
 	return func(c *echo.Context) error {
 		r := c.Request()
-		ctx := r.Context()
-		if username, password, ok := r.BasicAuth(); ok {
-			u, err := s.cfg.Auth.AuthenticateUser(ctx, username, password, c.RealIP())
-			if err != nil {
-				return err
+		if s.integraToken != nil && r.Header.Get("X-API-Key") == "" {
+			if token := bearerToken(r); isSessionToken(token) || isLowerHex(token, accessKeyLen) {
+				p, err := s.integraToken(c, token)
+				if err != nil {
+					return err
+				}
+				c.Set(principalKey, p)
+				return next(c)
 			}
-			c.Set(principalKey, &centralita.Principal{User: u})
-			return next(c)
 		}
-		key := r.Header.Get("X-API-Key")
-		if auth := r.Header.Get("Authorization"); key == "" && len(auth) > 7 && strings.EqualFold(auth[:7], "bearer ") {
-			key = strings.TrimSpace(auth[7:])
+		if _, _, ok := r.BasicAuth(); ok {
+			return byUser(c)
 		}
-		if key == "" {
-			return centralita.Errorf(centralita.EUNAUTHORIZED, "HTTP Basic credentials or an access key required")
-		}
-		k, err := s.cfg.Auth.AuthenticateKey(ctx, key, c.RealIP())
-		if err != nil {
-			return err
-		}
-		c.Set(principalKey, &centralita.Principal{Key: k})
-		return next(c)
+		return byKey(c)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,8 +48,10 @@ func (recFolderFiles) Convert(context.Context, string, string) error { return ni
 const recordingAudio = "ID3\x04\x00mp3 frames 0123456789abcdef"
 
 // newRecordingFiles serves the files of a temporary directory and returns
-// the server's base URL and the MP3's modification time.
-func newRecordingFiles(t *testing.T) (string, time.Time) {
+// the server's base URL and the MP3's modification time; withIntegra also
+// registers the Integra facade (after the files, to show the order does
+// not matter).
+func newRecordingFiles(t *testing.T, withIntegra bool) (string, time.Time) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "20240305")
 	require.NoError(t, os.MkdirAll(dir, 0o700))
@@ -61,6 +64,9 @@ func newRecordingFiles(t *testing.T) (string, time.Time) {
 	s, err := rest.NewServer(rest.Config{Listen: "127.0.0.1:0", Auth: igAuth{}, Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
 	require.NoError(t, s.RegisterRecordingFiles(rest.RecordingFilesConfig{Files: recFolderFiles{dir: filepath.Dir(dir)}}))
+	if withIntegra {
+		require.NoError(t, s.RegisterIntegra(rest.IntegraConfig{ACD: &igACD{}, Agents: newIGAgents()}))
+	}
 	require.NoError(t, s.Open())
 	t.Cleanup(func() { require.NoError(t, s.Shutdown(context.Background())) })
 	return s.URL(), mod
@@ -84,7 +90,7 @@ func fetch(t *testing.T, method, url string, headers ...string) (*http.Response,
 }
 
 func TestRecordingFilesURLForms(t *testing.T) {
-	base, _ := newRecordingFiles(t)
+	base, _ := newRecordingFiles(t, false)
 	const guid = "7e4e7db9-f080-494e-b04b-7c8e47711558"
 	basic := "Basic Ym9iOnB3" // bob:pw, an agent
 	for _, tc := range []struct {
@@ -125,7 +131,7 @@ func TestRecordingFilesURLForms(t *testing.T) {
 }
 
 func TestRecordingFilesRangesAndCaching(t *testing.T) {
-	base, mod := newRecordingFiles(t)
+	base, mod := newRecordingFiles(t, false)
 	url := base + "/records/20240305/7e4e7db9-f080-494e-b04b-7c8e47711558.mp3"
 	auth := "Bearer " + integraKey
 
@@ -158,6 +164,83 @@ func TestRecordingFilesRangesAndCaching(t *testing.T) {
 	require.Equal(t, http.StatusNotFound, res.StatusCode)
 	res, _ = fetch(t, http.MethodPost, url, "Authorization", auth)
 	require.Equal(t, http.StatusMethodNotAllowed, res.StatusCode)
+}
+
+// TestRecordingFilesIntegraCredentials fetches the files as an Integra
+// client does: with the token of auth/getUserToken, or an access key, in
+// any of the Integra Authorization forms.
+func TestRecordingFilesIntegraCredentials(t *testing.T) {
+	base, _ := newRecordingFiles(t, true)
+	url := base + "/records/20240305/7e4e7db9-f080-494e-b04b-7c8e47711558.mp3"
+	res, token := fetchForm(t, base+rest.IntegraPrefix+"auth/getUserToken", "user=bob&password=pw")
+	require.Equal(t, http.StatusOK, res.StatusCode, token)
+	require.Regexp(t, hex64, token)
+	for _, tc := range []struct {
+		name, auth string
+		status     int
+	}{
+		{"session token as Basic", "Basic " + token, 200},
+		{"session token as Bearer", "Bearer " + token, 200},
+		{"bare session token", token, 200},
+		{"unknown session token", "Basic " + strings.Repeat("ab", 32), 401},
+		{"unknown bare session token", strings.Repeat("0", 64), 401},
+		{"access key as Bearer", "Bearer " + integraKey, 200},
+		{"access key as Basic", "Basic " + integraKey, 200},
+		{"bare access key", integraKey, 200},
+		{"unknown access key", "Basic ffffffffffffffffffffffffffffffff", 401},
+		{"Basic user:password", "Basic Ym9iOnB3", 200},
+		{"Basic wrong password", "Basic Ym9iOm5v", 401},
+		{"token of another shape", "Bearer nope", 401},
+		{"none", "", 401},
+	} {
+		var headers []string
+		if tc.auth != "" {
+			headers = []string{"Authorization", tc.auth}
+		}
+		res, body := fetch(t, http.MethodGet, url, headers...)
+		require.Equal(t, tc.status, res.StatusCode, "%s: %s", tc.name, body)
+		if tc.status == 200 {
+			require.Equal(t, recordingAudio, body, tc.name)
+		} else {
+			require.Contains(t, res.Header.Get("WWW-Authenticate"), "Basic", tc.name)
+		}
+	}
+	res, body := fetch(t, http.MethodGet, url, "Authorization", "Bearer "+token, "Range", "bytes=4-9")
+	require.Equal(t, http.StatusPartialContent, res.StatusCode)
+	require.Equal(t, recordingAudio[4:10], body)
+
+	res, body = fetchForm(t, base+rest.IntegraPrefix+"auth/logout", "", "Authorization", token)
+	require.Equal(t, http.StatusOK, res.StatusCode, body)
+	res, _ = fetch(t, http.MethodGet, url, "Authorization", token)
+	require.Equal(t, http.StatusUnauthorized, res.StatusCode, "a token after logout")
+}
+
+// TestRecordingFilesWithoutIntegra: without the Integra facade a session
+// token is no credential, and an access key goes as Bearer or X-API-Key.
+func TestRecordingFilesWithoutIntegra(t *testing.T) {
+	base, _ := newRecordingFiles(t, false)
+	url := base + "/records/7e4e7db9-f080-494e-b04b-7c8e47711558.mp3"
+	for _, auth := range []string{"Basic " + strings.Repeat("ab", 32), "Bearer " + strings.Repeat("ab", 32), "Basic " + integraKey} {
+		res, body := fetch(t, http.MethodGet, url, "Authorization", auth)
+		require.Equal(t, http.StatusUnauthorized, res.StatusCode, "%s: %s", auth, body)
+	}
+}
+
+// fetchForm POSTs a form body to url with the headers (name, value pairs).
+func fetchForm(t *testing.T, url, form string, headers ...string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(form))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	return res, string(b)
 }
 
 func TestRegisterRecordingFilesNeedsDependencies(t *testing.T) {

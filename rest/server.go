@@ -58,6 +58,10 @@ type Server struct {
 	server  *http.Server
 	ln      net.Listener
 	metrics *metrics
+	// integraToken, set by RegisterIntegra, authenticates an Integra token
+	// (session token or access key) for the recordings' files; nil without
+	// the Integra facade.
+	integraToken func(c *echo.Context, token string) (*centralita.Principal, error)
 }
 
 // NewServer builds the server and its shared middleware.
