@@ -50,7 +50,9 @@ type job struct {
 // with fewer than 2 fields, a bad number, no text, a campaign over
 // MaxCampaign characters or more than 8 KiB is rejected (with its number
 // and reason in the job) and the next lines are read. Blank lines are
-// skipped and not counted in the job's Total.
+// skipped and not counted in the job's Total. A Declared line count (the
+// "cant" of Dialers/uploadbase, §7.1) that differs from the Total is only
+// logged, as the dialer's upload does: the lines read are what is sent.
 //
 // Every accepted line is inserted, in one transaction, before UploadBase
 // returns (so an answered upload survives a crash or restart: its unsent
@@ -96,6 +98,9 @@ func (e *Engine) UploadBase(ctx context.Context, u centralita.SMSBase) (string, 
 		StartedAt:   e.cfg.Now(), Rejections: []centralita.Rejection{},
 	}, base: base}
 	ms := e.parseBase(content, u, j)
+	if u.Declared > 0 && int64(u.Declared) != j.Total {
+		e.log.Info("sms: base line count differs from the one declared", "file", u.Filename, "declared", u.Declared, "lines", j.Total)
+	}
 
 	e.mu.Lock()
 	if e.closed || e.runCtx == nil {

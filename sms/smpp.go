@@ -2,6 +2,7 @@ package sms
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -51,8 +52,11 @@ type SMPPConfig struct {
 // fails, deliver_sm_resp carries ESME_RX_T_APPN (temporary application
 // error) so that the SMSC delivers it again later.
 //
-// It connects in the background and keeps reconnecting; while it is not
-// bound, Send fails with EUNAVAILABLE (retried by the engine). Throttling,
+// It connects in the background and keeps reconnecting. Ready reports
+// whether it is bound (the engine claims no message while it is not);
+// a Send while it is not bound fails with EUNAVAILABLE wrapping
+// ErrNotConnected, which costs the message no attempt, unless an earlier
+// part already went out (then it counts as a failed attempt). Throttling,
 // queue-full and system errors of the SMSC are transient; other error
 // statuses fail the message. A message whose later part fails is sent
 // again whole on retry.
@@ -60,6 +64,9 @@ type SMPPProvider struct {
 	cfg SMPPConfig
 	log *slog.Logger
 	ref atomic.Uint32
+	// bound is set once bound and after each rebind, cleared when the
+	// connection closes.
+	bound atomic.Bool
 
 	mu      sync.Mutex
 	session *gosmpp.Session
@@ -107,6 +114,9 @@ func NewSMPPProvider(cfg SMPPConfig) (*SMPPProvider, error) {
 // Name is "smpp".
 func (p *SMPPProvider) Name() string { return "smpp" }
 
+// Ready reports whether the provider is bound to the SMSC (Readier).
+func (p *SMPPProvider) Ready() bool { return p.bound.Load() }
+
 // Start binds in the background, retrying every Rebind until it succeeds;
 // gosmpp then rebinds by itself after a failure.
 func (p *SMPPProvider) Start(ctx context.Context, sink Sink) error {
@@ -137,9 +147,13 @@ func (p *SMPPProvider) connect() {
 			p.log.Warn("smpp: rebind failed; retrying", "smsc", p.cfg.Addr, "err", err)
 		},
 		OnClosed: func(s gosmpp.State) {
+			p.bound.Store(false)
 			p.log.Warn("smpp: connection closed", "smsc", p.cfg.Addr, "state", s.String())
 		},
-		OnRebind: func() { p.log.Info("smpp: bound again", "smsc", p.cfg.Addr) },
+		OnRebind: func() {
+			p.bound.Store(true)
+			p.log.Info("smpp: bound again", "smsc", p.cfg.Addr)
+		},
 	}
 	for {
 		s, err := gosmpp.NewSession(gosmpp.TRXConnector(gosmpp.NonTLSDialer, auth), settings, p.cfg.Rebind)
@@ -151,6 +165,7 @@ func (p *SMPPProvider) connect() {
 				return
 			}
 			p.session = s
+			p.bound.Store(true)
 			p.mu.Unlock()
 			p.log.Info("smpp: bound as transceiver", "smsc", p.cfg.Addr, "system_id", p.cfg.User)
 			return
@@ -172,6 +187,7 @@ func (p *SMPPProvider) Close() error {
 		return nil
 	}
 	p.cancel()
+	p.bound.Store(false)
 	p.mu.Unlock()
 	<-p.done
 	p.mu.Lock()
@@ -237,7 +253,7 @@ func (p *SMPPProvider) Send(ctx context.Context, m *centralita.SMS) ([]string, e
 			sm.Message.SetUDH(pdu.UDH{pdu.NewIEConcatMessage(uint8(len(segs)), uint8(i+1), ref)})
 			sm.EsmClass |= data.SM_UDH_GSM
 		}
-		id, err := p.submit(ctx, sm)
+		id, err := p.submit(ctx, sm, i == 0)
 		if err != nil {
 			if i > 0 {
 				err = fmt.Errorf("part %d of %d (the earlier parts went out): %w", i+1, len(segs), err)
@@ -249,18 +265,27 @@ func (p *SMPPProvider) Send(ctx context.Context, m *centralita.SMS) ([]string, e
 	return ids, nil
 }
 
-// submit sends one submit_sm and waits for its response.
-func (p *SMPPProvider) submit(ctx context.Context, sm *pdu.SubmitSM) (string, error) {
+// submit sends one submit_sm and waits for its response. When it cannot
+// hand the PDU over (not bound, connection closing) and first is set (no
+// earlier part of the message went out), the error wraps ErrNotConnected.
+func (p *SMPPProvider) submit(ctx context.Context, sm *pdu.SubmitSM, first bool) (string, error) {
+	notSent := func(cause error, format string, args ...any) error {
+		if first {
+			cause = fmt.Errorf("%w: %w", ErrNotConnected, cause)
+		}
+		return centralita.WrapError(centralita.EUNAVAILABLE, cause, format, args...)
+	}
 	seq := sm.GetSequenceNumber()
 	ch := make(chan submitResult, 1)
 	p.mu.Lock()
 	s := p.session
-	if s != nil {
+	bound := s != nil && p.bound.Load()
+	if bound {
 		p.pending[seq] = ch
 	}
 	p.mu.Unlock()
-	if s == nil {
-		return "", centralita.Errorf(centralita.EUNAVAILABLE, "smpp: not bound to the SMSC at %s", p.cfg.Addr)
+	if !bound {
+		return "", notSent(errNotBound, "smpp: not bound to the SMSC at %s", p.cfg.Addr)
 	}
 	defer func() {
 		p.mu.Lock()
@@ -268,7 +293,9 @@ func (p *SMPPProvider) submit(ctx context.Context, sm *pdu.SubmitSM) (string, er
 		p.mu.Unlock()
 	}()
 	if err := s.Transceiver().Submit(sm); err != nil {
-		return "", centralita.WrapError(centralita.EUNAVAILABLE, err, "smpp: submit")
+		// gosmpp fails only when the connection is closing, before queueing
+		// the PDU: nothing went out.
+		return "", notSent(err, "smpp: not bound to the SMSC at %s (%v)", p.cfg.Addr, err)
 	}
 	t := time.NewTimer(p.cfg.SubmitTimeout)
 	defer t.Stop()
@@ -292,6 +319,9 @@ func (p *SMPPProvider) submit(ctx context.Context, sm *pdu.SubmitSM) (string, er
 		return "", ctx.Err()
 	}
 }
+
+// errNotBound is the cause of a submit while not bound.
+var errNotBound = errors.New("not bound")
 
 // storeTimeout bounds storing a received message or receipt before it is
 // answered.

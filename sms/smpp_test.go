@@ -16,18 +16,26 @@ import (
 // smppEngine runs an engine on the SMPP provider bound to smsc.
 func smppEngine(t *testing.T, smsc *testSMSC, password string) (*sms.Engine, func() []*centralita.SMS) {
 	t.Helper()
+	e, _, inbound := smppEngineAt(t, smsc.Addr(), password, 0)
+	return e, inbound
+}
+
+// smppEngineAt runs an engine (with retries retries, 0 for the default)
+// on an SMPP provider connecting to addr, and returns the provider too.
+func smppEngineAt(t *testing.T, addr, password string, retries int) (*sms.Engine, *sms.SMPPProvider, func() []*centralita.SMS) {
+	t.Helper()
 	p, err := sms.NewSMPPProvider(sms.SMPPConfig{
-		Addr: smsc.Addr(), User: "centralita", Password: password, Source: "5000",
+		Addr: addr, User: "centralita", Password: password, Source: "5000",
 		SubmitTimeout: 2 * time.Second, Rebind: 50 * time.Millisecond, Logger: slog.New(slog.DiscardHandler),
 	})
 	require.NoError(t, err)
-	e, st := newEngine(t, sms.Config{Provider: p, Rate: 100, Backoff: 20 * time.Millisecond}, true)
+	e, st := newEngine(t, sms.Config{Provider: p, Rate: 100, Retries: retries, Backoff: 20 * time.Millisecond}, true)
 	inbound := func() []*centralita.SMS {
 		l, err := st.FindSMSList(context.Background(), centralita.SMSFilter{Direction: centralita.SMSIn})
 		require.NoError(t, err)
 		return l
 	}
-	return e, inbound
+	return e, p, inbound
 }
 
 func TestSMPPLongMessageInTwoLinkedPartsThenDelivered(t *testing.T) {
@@ -87,22 +95,28 @@ func TestSMPPThrottledIsRetried(t *testing.T) {
 	smsc.mu.Lock()
 	smsc.refuse = 1
 	smsc.mu.Unlock()
-	e, _ := smppEngine(t, smsc, "s3cret")
+	e, p, _ := smppEngineAt(t, smsc.Addr(), "s3cret", 0)
+	require.Eventually(t, p.Ready, 5*time.Second, 5*time.Millisecond, "never bound")
 	id, err := e.Send(context.Background(), centralita.SMSRequest{Recipients: []string{"098344484"}, Text: "hola"})
 	require.NoError(t, err)
 	ms := waitStatus(t, e, id, string(centralita.SMSSent))
-	require.Equal(t, 2, ms[0].Attempts)
+	require.Equal(t, 2, ms[0].Attempts, "the throttled submit and the accepted one")
+	require.Len(t, smsc.Submitted(), 1)
 }
 
 func TestSMPPBadPasswordNeverBinds(t *testing.T) {
 	smsc := newTestSMSC(t, "centralita", "s3cret", false)
-	e, _ := smppEngine(t, smsc, "wrong")
+	e, p, _ := smppEngineAt(t, smsc.Addr(), "wrong", 1)
 	id, err := e.Send(context.Background(), centralita.SMSRequest{Recipients: []string{"098344484"}, Text: "hola"})
 	require.NoError(t, err, "queued although the SMSC is unreachable")
-	require.Eventually(t, func() bool {
-		ms, err := e.Status(context.Background(), id)
-		return err == nil && ms[0].Attempts >= 1 && strings.Contains(ms[0].Error, "not bound")
-	}, 5*time.Second, 10*time.Millisecond)
+	// Many rebinds and many times the retry budget (1 retry after 20 ms)
+	// later the message still waits, no attempt spent on the dead link.
+	time.Sleep(500 * time.Millisecond)
+	require.False(t, p.Ready())
+	ms, err := e.Status(context.Background(), id)
+	require.NoError(t, err)
+	require.Equal(t, centralita.SMSPending, ms[0].Status)
+	require.Zero(t, ms[0].Attempts)
 	require.Empty(t, smsc.Submitted())
 }
 

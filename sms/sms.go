@@ -15,6 +15,13 @@
 // lost it; the outcome is written only while the claim is still its own,
 // so two engines never both send a row whose lease expired (a process
 // that crashed mid-send can still cause one resend after the lease).
+//
+// A link outage uses up no retries: while a provider that implements
+// Readier is not ready (SMPP: not bound) the worker claims nothing, and a
+// Send that fails with ErrNotConnected (nothing was handed to the network)
+// gives the row back as it was, its attempts not counted, to be sent once
+// the link is back however long the outage lasts. Retries count only
+// attempts that reached the network.
 package sms
 
 import (
@@ -46,11 +53,28 @@ type Provider interface {
 	Start(ctx context.Context, sink Sink) error
 	// Send sends one message, split into parts as needed, and returns the
 	// provider's id of each part. A failure worth retrying is EUNAVAILABLE
-	// or ELIMITED (see Transient); any other kind fails the message.
+	// or ELIMITED (see Transient); any other kind fails the message. An
+	// error wrapping ErrNotConnected counts no attempt.
 	Send(ctx context.Context, m *centralita.SMS) ([]string, error)
 	// Close disconnects.
 	Close() error
 }
+
+// Readier is implemented by a provider that knows whether it can send now
+// (SMPPProvider: bound to the SMSC). While Ready reports false the worker
+// claims no message. A provider without it (HTTP, log) is always ready.
+type Readier interface {
+	// Ready reports whether Send can hand a message to the network now.
+	Ready() bool
+}
+
+// ErrNotConnected is the cause (errors.Is) of a provider error that means
+// the message was not handed to the network at all because the provider
+// has no link (SMPP: not bound). Providers wrap it in an EUNAVAILABLE
+// error; the worker then releases the message without counting an
+// attempt. An error after any part of the message went out must not wrap
+// it.
+var ErrNotConnected = errors.New("provider not connected")
 
 // Sink receives what a provider reports. A provider acknowledges a
 // receipt or a received message to the network only once the Sink
@@ -105,7 +129,8 @@ type Config struct {
 	// message takes 3 of the second's Rate); default 10.
 	Rate float64
 	// Retries is how many times a transient failure is retried; default 3,
-	// negative for none.
+	// negative for none. Only attempts that reached the network count: a
+	// provider without a link (see Readier, ErrNotConnected) uses none.
 	Retries int
 	// Backoff is the wait before the first retry, doubled each time up to
 	// MaxBackoff; defaults 10 s and 10 min.

@@ -2,6 +2,7 @@ package sms
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/centralita/centralita"
@@ -30,7 +31,7 @@ func (e *Engine) workLoop() {
 				e.log.Warn("sms: took over messages claimed by a process that stopped", "messages", n)
 			}
 		}
-		for ctx.Err() == nil {
+		for ctx.Err() == nil && e.providerReady() {
 			ms, err := e.cfg.Store.ClaimSMS(ctx, e.owner, e.cfg.Now(), batch)
 			if err != nil {
 				if ctx.Err() == nil {
@@ -38,27 +39,11 @@ func (e *Engine) workLoop() {
 				}
 				break
 			}
-			for i, m := range ms {
-				if err := e.waitPace(ctx, m); err != nil {
-					e.release(ms[i:])
-					return
-				}
-				ok, err := e.cfg.Store.RenewSMSClaim(ctx, e.owner, m.ID, e.cfg.Now())
-				switch {
-				case err != nil && ctx.Err() != nil:
-					e.release(ms[i:])
-					return
-				case err != nil:
-					// Not attempted: the claim expires and the row is retaken.
-					e.log.Warn("sms: renewing a claim failed; message left for later", "id", m.ID, "err", err)
-					continue
-				case !ok:
-					e.log.Warn("sms: claim lost (lease expired, another engine took the message); not sent here", "id", m.ID)
-					continue
-				}
-				e.attempt(ctx, m)
+			all, quit := e.sendClaimed(ctx, ms)
+			if quit {
+				return
 			}
-			if len(ms) < batch {
+			if !all || len(ms) < batch {
 				break
 			}
 		}
@@ -69,6 +54,48 @@ func (e *Engine) workLoop() {
 		case <-poll.C:
 		}
 	}
+}
+
+// providerReady reports whether the provider can send now (see Readier).
+func (e *Engine) providerReady() bool {
+	r, ok := e.cfg.Provider.(Readier)
+	return !ok || r.Ready()
+}
+
+// sendClaimed attempts the claimed rows in order. It reports whether it
+// went through them all: when the provider loses its link (not ready, or
+// a Send fails with ErrNotConnected) the rest are released unattempted
+// and it stops, so that the worker waits for the link. quit reports that
+// the engine is stopping (the rest were released).
+func (e *Engine) sendClaimed(ctx context.Context, ms []*centralita.SMS) (all, quit bool) {
+	for i, m := range ms {
+		if !e.providerReady() {
+			e.release(ms[i:])
+			return false, false
+		}
+		if err := e.waitPace(ctx, m); err != nil {
+			e.release(ms[i:])
+			return false, true
+		}
+		ok, err := e.cfg.Store.RenewSMSClaim(ctx, e.owner, m.ID, e.cfg.Now())
+		switch {
+		case err != nil && ctx.Err() != nil:
+			e.release(ms[i:])
+			return false, true
+		case err != nil:
+			// Not attempted: the claim expires and the row is retaken.
+			e.log.Warn("sms: renewing a claim failed; message left for later", "id", m.ID, "err", err)
+			continue
+		case !ok:
+			e.log.Warn("sms: claim lost (lease expired, another engine took the message); not sent here", "id", m.ID)
+			continue
+		}
+		if !e.attempt(ctx, m) {
+			e.release(ms[i+1:])
+			return false, false
+		}
+	}
+	return true, false
 }
 
 // waitPace waits for m's turn at the sending rate, which counts parts; a
@@ -85,12 +112,14 @@ func (e *Engine) waitPace(ctx context.Context, m *centralita.SMS) error {
 	return nil
 }
 
-// release gives back claimed rows not attempted, on shutdown.
+// release gives back claimed rows not attempted (on shutdown, or while
+// the provider has no link) as they were claimed: PENDING, same attempts
+// and due time. A release that fails leaves the claim to expire.
 func (e *Engine) release(ms []*centralita.SMS) {
 	ctx := context.WithoutCancel(e.runCtx)
 	for _, m := range ms {
 		if err := e.cfg.Store.FinishSMSAttempt(ctx, e.owner, m); err != nil && centralita.ErrorKind(err) != centralita.ECONFLICT {
-			e.log.Warn("sms: releasing a message on shutdown failed", "id", m.ID, "err", err)
+			e.log.Warn("sms: releasing a claimed message failed; it is retaken after the lease", "id", m.ID, "err", err)
 		}
 	}
 }
@@ -98,11 +127,19 @@ func (e *Engine) release(ms []*centralita.SMS) {
 // attempt sends one claimed message and stores the outcome. The send is
 // not cut by shutdown (ctx): the SMSC may accept a message whose answer a
 // cancelled wait would miss, which would be sent again after a restart;
-// it runs to its end or SendTimeout, and Close waits for it.
-func (e *Engine) attempt(ctx context.Context, m *centralita.SMS) {
+// it runs to its end or SendTimeout, and Close waits for it. A failure
+// wrapping ErrNotConnected (nothing reached the network) is no attempt:
+// the row is released unchanged and attempt reports false.
+func (e *Engine) attempt(ctx context.Context, m *centralita.SMS) bool {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.cfg.SendTimeout)
 	ids, err := e.cfg.Provider.Send(sctx, m)
 	cancel()
+	if errors.Is(err, ErrNotConnected) {
+		e.log.Warn("sms: provider not connected; message left queued, no attempt counted", "id", m.ID,
+			"provider", e.cfg.Provider.Name(), "err", err)
+		e.release([]*centralita.SMS{m})
+		return false
+	}
 	now := e.cfg.Now()
 	m.Attempts++
 	log := e.log.With("id", m.ID, "batch", m.BatchID, "to", m.Recipient, "attempt", m.Attempts, "provider", e.cfg.Provider.Name())
@@ -123,11 +160,12 @@ func (e *Engine) attempt(ctx context.Context, m *centralita.SMS) {
 		// The claim stays (or was lost); it is retaken after the lease (a
 		// resend is possible).
 		log.Error("sms: storing the send outcome failed", "status", m.Status, "err", ferr)
-		return
+		return true
 	}
 	if len(ids) > 0 {
 		e.applyStashed(context.WithoutCancel(ctx), ids)
 	}
+	return true
 }
 
 // backoff is the wait before retry n (1-based): Backoff doubled n-1 times,

@@ -116,7 +116,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer tel.close()
-	smsEngine, err := c.sms.start(ctx, db, logger)
+	smsEngine, err := c.sms.start(ctx, db, c.location, logger)
 	if err != nil {
 		return err
 	}

@@ -26,14 +26,11 @@ type smsFlags struct {
 	schedulePath, uploadPath                 string
 	listPath, jobsPath                       string
 
-	// fs is the flag set register was given: start reads --timezone there.
-	fs *flag.FlagSet
 	// engine is the running engine, set by start.
 	engine *sms.Engine
 }
 
 func (s *smsFlags) register(fs *flag.FlagSet) {
-	s.fs = fs
 	fs.StringVar(&s.provider, "sms-provider", "log", "how SMS are sent: log (sends nothing, only logs; the default), smpp or http")
 	fs.StringVar(&s.smppAddr, "smpp-addr", "", "SMSC host:port (with --sms-provider smpp)")
 	fs.StringVar(&s.smppUser, "smpp-user", "", "SMPP system_id")
@@ -45,7 +42,7 @@ func (s *smsFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.httpBody, "sms-http-body", "", "gateway body template (same fields); JSON when it starts with { or [, else form-encoded")
 	fs.StringVar(&s.httpMatch, "sms-http-success", "", "a 2xx answer succeeds when its body contains this text, or matches it as a regexp when written re:EXPR (first group = message id); empty: any 2xx")
 	fs.Float64Var(&s.rate, "sms-rate", sms.DefaultRate, "SMS per second accepted (eXpand sendSms answers -2 above it) and sent")
-	fs.IntVar(&s.retries, "sms-retries", sms.DefaultRetries, "retries of an SMS after a transient provider failure (0: none)")
+	fs.IntVar(&s.retries, "sms-retries", sms.DefaultRetries, "retries of an SMS after a transient provider failure (0: none); time without an SMPP bind uses none")
 	fs.DurationVar(&s.scheduleInterval, "sms-schedule-interval", sms.DefaultScheduleInterval, "how often the SMS scheduler moves due messages to the send queue (the spec's every minute; shorter only for tests)")
 	fs.BoolVar(&s.statusDelivery, "sms-status-delivery", false, "NON-STANDARD: eXpand statusSms answers the delivery result (DELIVERED, UNDELIVERED, EXPIRED…) once every part has a receipt, instead of SENT; off: only the documented SENT/PENDING/DRAFT/ERROR")
 	fs.StringVar(&s.schedulePath, "integra-sms-schedule-path", "", "NON-STANDARD: Integra path (under /Integra/resources/) of the SMS scheduler, e.g. SMS/ScheduleSMS; empty: off")
@@ -76,8 +73,10 @@ func (s *smsFlags) newProvider(logger *slog.Logger) (sms.Provider, error) {
 	return nil, fmt.Errorf("--sms-provider %q: want log, smpp or http", s.provider)
 }
 
-// start builds and starts the SMS engine on db; the caller closes it.
-func (s *smsFlags) start(ctx context.Context, db *store.DB, logger *slog.Logger) (*sms.Engine, error) {
+// start builds and starts the SMS engine on db; the caller closes it. The
+// scheduler's base names ("Schedule"+date) read the calldate in loc, the
+// --timezone the Integra facade reads calldates in (time.Local when nil).
+func (s *smsFlags) start(ctx context.Context, db *store.DB, loc *time.Location, logger *slog.Logger) (*sms.Engine, error) {
 	if s.rate <= 0 {
 		return nil, fmt.Errorf("--sms-rate %v: want SMS per second above 0", s.rate)
 	}
@@ -92,14 +91,6 @@ func (s *smsFlags) start(ctx context.Context, db *store.DB, logger *slog.Logger)
 	retries := s.retries
 	if retries == 0 {
 		retries = -1 // the engine reads 0 as its default
-	}
-	// The scheduler's base names ("Schedule"+date) read the calldate in
-	// --timezone, the zone the Integra facade reads calldates in.
-	loc := time.Local
-	if f := s.lookup("timezone"); f != nil {
-		if l, err := time.LoadLocation(f.Value.String()); err == nil {
-			loc = l
-		}
 	}
 	e, err := sms.New(sms.Config{
 		Store: store.NewSMSService(db).InLocation(loc), Provider: p, Rate: s.rate, Retries: retries,
@@ -129,12 +120,4 @@ func (s *smsFlags) integra() rest.IntegraSMS {
 		Sender: s.engine, SchedulePath: s.schedulePath, UploadPath: s.uploadPath,
 		ListPath: s.listPath, JobsPath: s.jobsPath,
 	}
-}
-
-// lookup finds a flag of the set register was given; nil without one.
-func (s *smsFlags) lookup(name string) *flag.Flag {
-	if s.fs == nil {
-		return nil
-	}
-	return s.fs.Lookup(name)
 }
