@@ -256,8 +256,8 @@ func TestRecordStopConvert(t *testing.T) {
 
 			mp3 := filepath.Join(h.dir, "records", "20260301", guid+".mp3")
 			require.InDelta(t, 7.0, soxSeconds(t, mp3), 0.3)
-			_, err = os.Stat(filepath.Join(h.dir, "records", "20260301", guid+".wav"))
-			require.ErrorIs(t, err, os.ErrNotExist, "the WAV is removed")
+			// The row is Ready before the WAV goes: removed a moment later.
+			gone(t, filepath.Join(h.dir, "records", "20260301", guid+".wav"), "the WAV is removed")
 			entries, err := os.ReadDir(filepath.Join(h.dir, "records", "20260301"))
 			require.NoError(t, err)
 			require.Len(t, entries, 1, "no temporary files left")
@@ -411,8 +411,7 @@ func TestSharedDir(t *testing.T) {
 	require.NoError(t, e.Stop(ctx, guid))
 	r := h.waitState(t, guid, centralita.RecordingReady)
 	require.Equal(t, 5, r.Duration)
-	_, err = os.Stat(filepath.Join(shared, guid+".wav"))
-	require.ErrorIs(t, err, os.ErrNotExist, "the shared copy is deleted")
+	gone(t, filepath.Join(shared, guid+".wav"), "the shared copy is deleted")
 	h.pbx.mu.Lock()
 	require.Zero(t, h.pbx.fetches, "nothing fetched over HTTP")
 	h.pbx.mu.Unlock()
@@ -527,4 +526,15 @@ func TestNewRejects(t *testing.T) {
 		_, err := recordings.New(cfg)
 		require.Equal(t, centralita.EINVALID, centralita.ErrorKind(err), name)
 	}
+}
+
+// gone waits until path does not exist: a recording is marked Ready before
+// its source files are removed, so that nothing is deleted before the MP3
+// is recorded as durable.
+func gone(t *testing.T, path, what string) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		_, err := os.Stat(path)
+		return errors.Is(err, os.ErrNotExist)
+	}, 5*time.Second, 5*time.Millisecond, what)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -61,8 +62,12 @@ func checkMP3(t *testing.T, dir string, r *centralita.Recording, talk int) {
 	// The simulator records in simulated time: the audio is as long as the talk.
 	require.InDelta(t, float64(talk), secs, 1.0, "audio length of %s", mp3)
 	require.InDelta(t, talk, r.Duration, 1)
-	_, err = os.Stat(strings.TrimSuffix(mp3, ".mp3") + ".wav")
-	require.ErrorIs(t, err, os.ErrNotExist, "the WAV was removed")
+	// The row is Ready before the WAV is removed, a moment later.
+	wav := strings.TrimSuffix(mp3, ".mp3") + ".wav"
+	require.Eventually(t, func() bool {
+		_, err := os.Stat(wav)
+		return errors.Is(err, os.ErrNotExist)
+	}, 5*time.Second, 5*time.Millisecond, "the WAV was removed")
 }
 
 func TestRecordingQueueCall(t *testing.T) {

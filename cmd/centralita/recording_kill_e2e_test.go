@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -115,11 +116,23 @@ func TestRecordingSurvivesKill(t *testing.T) {
 	checkMP3(t, k.dir, r, 6)
 
 	// Killed as the call ends: the recording may still be live in Asterisk,
-	// stopped but not fetched, or being converted.
+	// stopped but not fetched, or being converted. When serve died before
+	// it stopped the recording, Asterisk goes on recording the agent's leg
+	// until the restarted serve ends the call, so the audio holds at least
+	// the talk and at most the talk plus the time serve was down.
 	login()
 	call = recordedCall(t, k.stack, 5)
+	down := time.Now()
 	k.kill(t)
 	k.start(t)
 	r = waitRecording(t, k.stack, call, centralita.RecordingReady)
-	checkMP3(t, k.dir, r, 5)
+	mp3 := filepath.Join(k.dir, "records", r.CallDate.UTC().Format("20060102"), r.GUID+".mp3")
+	out, err := exec.Command("sox", "--i", "-D", mp3).CombinedOutput()
+	require.NoError(t, err, "sox --i -D %s: %s", mp3, out)
+	secs, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
+	require.NoError(t, err)
+	// The simulator runs at 0.2: a real second is 5 simulated ones.
+	most := 5 + 1 + time.Since(down).Seconds()/0.2
+	t.Logf("killed at the call's end: %.1f s of audio (at most %.0f)", secs, most)
+	require.True(t, secs >= 4 && secs <= most, "audio of %s: %.1f s, want 5 s to %.0f s", mp3, secs, most)
 }
