@@ -140,7 +140,7 @@ type Engine struct {
 	agents  map[string]*call // agent number → its agent call
 	recent  recentCalls
 	timers  map[*timer]struct{}
-	jobs    []*job
+	jobs    centralita.JobList
 	rows    []centralita.QueueLogEntry // queue_log rows not yet applied
 	day     time.Time
 
@@ -213,6 +213,7 @@ func New(cfg Config) (*Engine, error) {
 		byCont: map[int64]*call{}, numbers: map[string]int64{}, agents: map[string]*call{},
 		recent: newRecentCalls(10000), timers: map[*timer]struct{}{},
 		rowSignal: make(chan struct{}, 1), slots: make(chan struct{}, cfg.MaxRequests),
+		jobs: centralita.JobList{Max: maxJobs},
 	}
 	e.day = e.midnight(cfg.Now())
 	e.runCtx, e.stopRun = context.WithCancel(context.Background())
@@ -272,9 +273,7 @@ func (e *Engine) Close() {
 		t.stop()
 	}
 	clear(e.timers)
-	for _, j := range e.jobs {
-		j.cancel()
-	}
+	e.jobs.CancelAll()
 	e.mu.Unlock()
 	e.stopRun()
 	e.tickMu.Lock() // a tick in progress ends

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,7 +27,6 @@ const (
 // job is a base upload in progress or recently finished.
 type job struct {
 	centralita.Job // guarded by the engine's lock
-	cancel         context.CancelFunc
 }
 
 // UploadBase checks the campaign and the time zone, then loads the base
@@ -71,15 +69,14 @@ func (e *Engine) UploadBase(ctx context.Context, u centralita.BaseUpload) (strin
 		ID: uuid.NewString(), Kind: "uploadbase", State: centralita.JobRunning, Total: int64(total),
 		Description: fmt.Sprintf("base %q into campaign %q by %q", u.Filename, camp.Name, u.Username),
 		StartedAt:   e.cfg.Now(), Rejections: []centralita.Rejection{},
-	}, cancel: cancel}
+	}}
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()
 		cancel()
 		return "", centralita.Errorf(centralita.EUNAVAILABLE, "the dialer is shutting down")
 	}
-	e.jobs = append(e.jobs, j)
-	e.trimJobs()
+	e.jobs.Add(&j.Job, cancel)
 	e.mu.Unlock()
 	e.spawn(func() {
 		defer cancel()
@@ -88,29 +85,11 @@ func (e *Engine) UploadBase(ctx context.Context, u centralita.BaseUpload) (strin
 	return j.ID, nil
 }
 
-// trimJobs keeps the last maxJobs jobs, dropping the oldest finished
-// first; the lock is held.
-func (e *Engine) trimJobs() {
-	for len(e.jobs) > maxJobs {
-		i := slices.IndexFunc(e.jobs, func(j *job) bool { return j.State != centralita.JobRunning })
-		if i < 0 {
-			return
-		}
-		e.jobs = slices.Delete(e.jobs, i, i+1)
-	}
-}
-
 // Jobs lists the running and recent jobs, oldest first.
 func (e *Engine) Jobs(ctx context.Context) ([]centralita.Job, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := make([]centralita.Job, 0, len(e.jobs))
-	for _, j := range e.jobs {
-		cp := j.Job
-		cp.Rejections = slices.Clone(j.Rejections)
-		out = append(out, cp)
-	}
-	return out, nil
+	return e.jobs.List(), nil
 }
 
 // CancelJob stops a running job between two batches; ENOTFOUND for an
@@ -118,17 +97,7 @@ func (e *Engine) Jobs(ctx context.Context) ([]centralita.Job, error) {
 func (e *Engine) CancelJob(ctx context.Context, id string) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for _, j := range e.jobs {
-		if j.ID != id {
-			continue
-		}
-		if j.State != centralita.JobRunning {
-			return centralita.Errorf(centralita.ECONFLICT, "job %s is %s", id, j.State)
-		}
-		j.cancel()
-		return nil
-	}
-	return centralita.Errorf(centralita.ENOTFOUND, "job %s not found", id)
+	return e.jobs.Cancel(id)
 }
 
 // runUpload reads the base and loads it batch by batch.
@@ -138,7 +107,7 @@ func (e *Engine) runUpload(ctx context.Context, j *job, camp *centralita.Campaig
 		now := e.cfg.Now()
 		e.mu.Lock()
 		j.State, j.Error, j.EndedAt = state, msg, &now
-		e.trimJobs()
+		e.jobs.Trim()
 		e.mu.Unlock()
 		e.log.Info("dialer: base upload over", "job", j.ID, "state", state, "done", j.Done, "rejected", j.Rejected)
 	}()

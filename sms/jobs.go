@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -35,7 +34,6 @@ var errJobCanceled = errors.New("job cancelled by request")
 type job struct {
 	centralita.Job // guarded by the engine's lock
 	base           string
-	cancel         context.CancelCauseFunc
 }
 
 // UploadBase queues an SMS base and returns the id of the job that follows
@@ -107,20 +105,12 @@ func (e *Engine) UploadBase(ctx context.Context, u centralita.SMSBase) (string, 
 		e.mu.Unlock()
 		return "", centralita.Errorf(centralita.EUNAVAILABLE, "the SMS engine is not running")
 	}
-	running := 0
-	for _, o := range e.jobs {
-		if o.State == centralita.JobRunning {
-			running++
-		}
-	}
-	if running >= maxRunningJobs {
+	if running := e.jobs.Running(); running >= maxRunningJobs {
 		e.mu.Unlock()
 		return "", centralita.Errorf(centralita.ELIMITED, "%d SMS bases are being sent: at most %d at once", running, maxRunningJobs)
 	}
 	jctx, cancel := context.WithCancelCause(e.runCtx)
-	j.cancel = cancel
-	e.jobs = append(e.jobs, j)
-	e.trimJobs()
+	e.jobs.Add(&j.Job, func() { cancel(errJobCanceled) })
 	e.mu.Unlock()
 
 	if err := e.cfg.Store.CreateSMS(ctx, ms); err != nil {
@@ -181,33 +171,16 @@ func (e *Engine) endJob(j *job, state centralita.JobState, msg string) {
 	now := e.cfg.Now()
 	e.mu.Lock()
 	j.State, j.Error, j.EndedAt = state, msg, &now
-	e.trimJobs()
+	e.jobs.Trim()
 	e.mu.Unlock()
 	e.log.Info("sms: base job over", "job", j.ID, "state", state, "queued", j.Done, "rejected", j.Rejected, "error", msg)
-}
-
-// trimJobs keeps the last maxJobs jobs, dropping the oldest finished first; the lock is held.
-func (e *Engine) trimJobs() {
-	for len(e.jobs) > maxJobs {
-		i := slices.IndexFunc(e.jobs, func(j *job) bool { return j.State != centralita.JobRunning })
-		if i < 0 {
-			return
-		}
-		e.jobs = slices.Delete(e.jobs, i, i+1)
-	}
 }
 
 // Jobs lists the running and recent jobs, oldest first.
 func (e *Engine) Jobs(ctx context.Context) ([]centralita.Job, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := make([]centralita.Job, 0, len(e.jobs))
-	for _, j := range e.jobs {
-		cp := j.Job
-		cp.Rejections = slices.Clone(j.Rejections)
-		out = append(out, cp)
-	}
-	return out, nil
+	return e.jobs.List(), nil
 }
 
 // CancelJob stops a running job; ENOTFOUND for an unknown one, ECONFLICT
@@ -215,17 +188,7 @@ func (e *Engine) Jobs(ctx context.Context) ([]centralita.Job, error) {
 func (e *Engine) CancelJob(ctx context.Context, id string) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for _, j := range e.jobs {
-		if j.ID != id {
-			continue
-		}
-		if j.State != centralita.JobRunning {
-			return centralita.Errorf(centralita.ECONFLICT, "job %s is %s", id, j.State)
-		}
-		j.cancel(errJobCanceled)
-		return nil
-	}
-	return centralita.Errorf(centralita.ENOTFOUND, "job %s not found", id)
+	return e.jobs.Cancel(id)
 }
 
 // runUpload waits until the base's messages are sent; when the job is

@@ -160,7 +160,7 @@ type Engine struct {
 	wake  chan struct{}
 
 	mu       sync.Mutex
-	jobs     []*job
+	jobs     centralita.JobList
 	receipts map[string]stashed // receipts that came before their parts were stored
 	cancel   context.CancelFunc
 	runCtx   context.Context
@@ -228,6 +228,7 @@ func New(cfg Config) (*Engine, error) {
 		pace:     rate.NewLimiter(rate.Limit(cfg.Rate), burst),
 		wake:     make(chan struct{}, 1),
 		receipts: make(map[string]stashed),
+		jobs:     centralita.JobList{Max: maxJobs},
 	}, nil
 }
 
